@@ -1,0 +1,401 @@
+/**
+ * The embedded event log: one SQLite file (WAL) in the data folder, one
+ * writer process. Appends that arrive in the same turn of the event loop are
+ * committed in one transaction (group commit); each append resolves after
+ * that commit, which with `durability: 'full'` (the default) has been fsynced.
+ *
+ * Entries are stored as segments: the entries of one room from one commit in
+ * one row (see segment-codec). The global position (`seq`) is dense from 1,
+ * and a cursor is that position as fixed-width hex, so cursors sort as strings.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import type { AppendInput, Cursor, EventLog, LogEntry, LogListener, Origin, ReadOptions, Snapshot } from './event-log.js'
+import { START } from './event-log.js'
+import { InvalidUpdateError, LogClosedError, LogLockedError } from './errors.js'
+import { checkUpdate } from './update-format.js'
+import { decodeSegment, encodeSegment, type SegmentItem } from './segment-codec.js'
+
+export interface SqliteEventLogOptions {
+  /** 'full' survives power loss (fsync per commit); 'normal' survives a killed process. */
+  durability?: 'full' | 'normal'
+  /** Snapshots kept per room; older ones are deleted after a newer one is stored. */
+  keepSnapshots?: number
+  /** Largest segment body; a commit with more bytes for one room is split. */
+  maxSegmentBytes?: number
+}
+
+const CURSOR_WIDTH = 12
+export const LOG_FILE = 'log.sqlite'
+const OWNER_FILE = 'log.owner.json'
+const DEFAULT_READ_LIMIT = 1000
+
+export function seqToCursor(seq: number): Cursor {
+  return seq === 0 ? START : seq.toString(16).padStart(CURSOR_WIDTH, '0')
+}
+
+export function cursorToSeq(cursor: Cursor): number {
+  if (cursor === START) return 0
+  if (!/^[0-9a-f]+$/.test(cursor)) throw new Error(`not a cursor of the embedded log: ${JSON.stringify(cursor)}`)
+  return parseInt(cursor, 16)
+}
+
+interface Pending {
+  room: string
+  inputs: readonly AppendInput[]
+  resolve: (cursors: Cursor[]) => void
+  reject: (e: unknown) => void
+}
+
+interface SegmentRow {
+  first_seq: number
+  last_seq: number
+  room_id: number
+  time: number
+  body: Buffer
+}
+
+export function checkRoomName(room: unknown): string {
+  if (typeof room !== 'string' || room.length === 0 || room.length > 256) {
+    throw new Error(`room must be a string of 1..256 characters, got ${JSON.stringify(room)}`)
+  }
+  return room
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    lastSegment: db.prepare('SELECT last_seq, time FROM segment ORDER BY first_seq DESC LIMIT 1'),
+    roomHead: db.prepare('SELECT last_seq FROM segment WHERE room_id = ? ORDER BY last_seq DESC LIMIT 1'),
+    insertSegment: db.prepare('INSERT INTO segment (first_seq, last_seq, room_id, time, body) VALUES (?, ?, ?, ?, ?)'),
+    insertRoom: db.prepare('INSERT INTO room (name) VALUES (?)'),
+    findOrigin: db.prepare('SELECT id FROM origin WHERE client = ? AND user = ?'),
+    insertOrigin: db.prepare('INSERT INTO origin (client, user) VALUES (?, ?)'),
+    getOrigin: db.prepare('SELECT client, user FROM origin WHERE id = ?'),
+    feed: db.prepare(`SELECT first_seq, last_seq, room_id, time, body FROM segment
+      WHERE first_seq >= coalesce((SELECT first_seq FROM segment WHERE first_seq <= @a ORDER BY first_seq DESC LIMIT 1), 0)
+      ORDER BY first_seq LIMIT @b`),
+    roomRead: db.prepare(`SELECT first_seq, last_seq, room_id, time, body FROM segment
+      WHERE room_id = @a AND last_seq > @b ORDER BY last_seq LIMIT @c`),
+    insertSnapshot: db.prepare('INSERT OR IGNORE INTO snapshot (room_id, seq, state) VALUES (?, ?, ?)'),
+    pruneSnapshots: db.prepare(`DELETE FROM snapshot WHERE room_id = @a AND seq < (
+      SELECT seq FROM snapshot WHERE room_id = @a ORDER BY seq DESC LIMIT 1 OFFSET @b)`),
+    getSnapshot: db.prepare('SELECT seq, state FROM snapshot WHERE room_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 1'),
+  }
+}
+
+type Statements = ReturnType<typeof prepareStatements>
+
+export class SqliteEventLog implements EventLog {
+  private readonly db: Database.Database
+  private readonly durability: 'full' | 'normal'
+  private readonly keepSnapshots: number
+  private readonly maxSegmentBytes: number
+  private readonly roomIds = new Map<string, number>()
+  private readonly roomNames = new Map<number, string>()
+  private readonly originIds = new Map<string, number>()
+  private readonly origins = new Map<number, Origin>()
+  private readonly listeners = new Set<LogListener>()
+  private pending: Pending[] = []
+  private flushScheduled = false
+  private lastSeq: number
+  private lastTime: number
+  private closed = false
+  private readonly stmt: Statements
+
+  /** Opens (creating) the log in `dir`; throws LogLockedError if another process has it. */
+  static open(dir: string, opts: SqliteEventLogOptions = {}): SqliteEventLog {
+    fs.mkdirSync(dir, { recursive: true })
+    return new SqliteEventLog(path.join(dir, LOG_FILE), opts)
+  }
+
+  /** `file` may be ':memory:' for tests that need no durability. */
+  constructor(
+    readonly file: string,
+    opts: SqliteEventLogOptions = {},
+  ) {
+    this.durability = opts.durability ?? 'full'
+    this.keepSnapshots = opts.keepSnapshots ?? 2
+    this.maxSegmentBytes = opts.maxSegmentBytes ?? 1 << 20
+    this.db = new Database(file, { timeout: 0 })
+    try {
+      this.db.pragma('journal_mode = WAL')
+      // One writer process: holding the lock from open on makes a second
+      // process fail at once with a clear error instead of interleaving.
+      this.db.pragma('locking_mode = EXCLUSIVE')
+      this.db.pragma(`synchronous = ${this.durability === 'full' ? 'FULL' : 'NORMAL'}`)
+      this.db.exec('BEGIN IMMEDIATE; COMMIT')
+    } catch (e) {
+      this.db.close()
+      if ((e as { code?: string }).code === 'SQLITE_BUSY') throw new LogLockedError(this.lockedMessage())
+      throw e
+    }
+    this.writeOwner()
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS room (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+      CREATE TABLE IF NOT EXISTS origin (id INTEGER PRIMARY KEY, client INTEGER NOT NULL, user TEXT NOT NULL, UNIQUE (client, user));
+      CREATE TABLE IF NOT EXISTS segment (
+        first_seq INTEGER PRIMARY KEY,
+        last_seq INTEGER NOT NULL,
+        room_id INTEGER NOT NULL REFERENCES room (id),
+        time INTEGER NOT NULL,
+        body BLOB NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS segment_by_room ON segment (room_id, last_seq);
+      CREATE TABLE IF NOT EXISTS snapshot (
+        room_id INTEGER NOT NULL REFERENCES room (id),
+        seq INTEGER NOT NULL,
+        state BLOB NOT NULL,
+        PRIMARY KEY (room_id, seq)
+      );
+    `)
+    this.stmt = prepareStatements(this.db)
+    for (const r of this.db.prepare('SELECT id, name FROM room').all() as Array<{ id: number; name: string }>) {
+      this.roomIds.set(r.name, r.id)
+      this.roomNames.set(r.id, r.name)
+    }
+    const last = this.stmt.lastSegment.get() as { last_seq: number; time: number } | undefined
+    this.lastSeq = last?.last_seq ?? 0
+    this.lastTime = last?.time ?? 0
+  }
+
+  append(room: string, inputs: readonly AppendInput[]): Promise<Cursor[]> {
+    if (this.closed) return Promise.reject(new LogClosedError())
+    try {
+      checkRoomName(room)
+      inputs.forEach((input, i) => {
+        try {
+          checkUpdate(input.update)
+        } catch (e) {
+          throw new InvalidUpdateError(i, (e as Error).message)
+        }
+        if (!Number.isSafeInteger(input.origin.client) || input.origin.client < 0 || typeof input.origin.user !== 'string') {
+          throw new InvalidUpdateError(i, `origin must be { client: non-negative integer, user: string }, got ${JSON.stringify(input.origin)}`)
+        }
+      })
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    if (inputs.length === 0) return Promise.resolve([])
+    return new Promise((resolve, reject) => {
+      this.pending.push({ room, inputs, resolve, reject })
+      if (!this.flushScheduled) {
+        this.flushScheduled = true
+        setImmediate(() => this.flush())
+      }
+    })
+  }
+
+  /** Commits every pending append in one transaction. */
+  private flush(): void {
+    this.flushScheduled = false
+    const batch = this.pending
+    this.pending = []
+    if (batch.length === 0) return
+    const results: Cursor[][] = batch.map(() => [])
+    const heads = new Map<string, number>()
+    const before = { seq: this.lastSeq, time: this.lastTime }
+    try {
+      this.db.transaction(() => {
+        // Time never decreases along the feed, so time ranges map to position ranges.
+        const time = Math.max(Date.now(), this.lastTime)
+        const byRoom = new Map<string, Array<{ p: number; input: AppendInput }>>()
+        batch.forEach((p, i) => {
+          let list = byRoom.get(p.room)
+          if (!list) byRoom.set(p.room, (list = []))
+          for (const input of p.inputs) list.push({ p: i, input })
+        })
+        for (const [room, list] of byRoom) {
+          const roomId = this.roomId(room)
+          let items: SegmentItem[] = []
+          let bytes = 0
+          let first = this.lastSeq + 1
+          const flushSegment = () => {
+            const last = first + items.length - 1
+            this.stmt.insertSegment.run(first, last, roomId, time, encodeSegment(items))
+            this.lastSeq = last
+            first = last + 1
+            items = []
+            bytes = 0
+          }
+          for (const { p, input } of list) {
+            if (items.length > 0 && bytes + input.update.length > this.maxSegmentBytes) flushSegment()
+            items.push({ originId: this.originId(input.origin), update: input.update })
+            bytes += input.update.length
+            results[p]!.push(seqToCursor(first + items.length - 1))
+          }
+          flushSegment()
+          heads.set(room, this.lastSeq)
+        }
+        this.lastTime = time
+      }).immediate()
+    } catch (e) {
+      this.lastSeq = before.seq
+      this.lastTime = before.time
+      // Ids cached inside the rolled-back transaction do not exist.
+      this.reloadCaches()
+      for (const p of batch) p.reject(e)
+      return
+    }
+    batch.forEach((p, i) => p.resolve(results[i]!))
+    for (const [room, seq] of heads) for (const l of this.listeners) l(room, seqToCursor(seq))
+  }
+
+  private reloadCaches(): void {
+    this.roomIds.clear()
+    this.roomNames.clear()
+    this.originIds.clear()
+    this.origins.clear()
+    for (const r of this.db.prepare('SELECT id, name FROM room').all() as Array<{ id: number; name: string }>) {
+      this.roomIds.set(r.name, r.id)
+      this.roomNames.set(r.id, r.name)
+    }
+  }
+
+  private roomId(room: string): number {
+    let id = this.roomIds.get(room)
+    if (id === undefined) {
+      id = Number(this.stmt.insertRoom.run(room).lastInsertRowid)
+      this.roomIds.set(room, id)
+      this.roomNames.set(id, room)
+    }
+    return id
+  }
+
+  private originId(origin: Origin): number {
+    const key = `${origin.client}\u0000${origin.user}`
+    let id = this.originIds.get(key)
+    if (id === undefined) {
+      const row = this.stmt.findOrigin.get(origin.client, origin.user) as { id: number } | undefined
+      id = row ? row.id : Number(this.stmt.insertOrigin.run(origin.client, origin.user).lastInsertRowid)
+      this.originIds.set(key, id)
+      this.origins.set(id, { client: origin.client, user: origin.user })
+    }
+    return id
+  }
+
+  private origin(id: number): Origin {
+    let o = this.origins.get(id)
+    if (!o) {
+      const row = this.stmt.getOrigin.get(id) as { client: number; user: string } | undefined
+      if (!row) throw new Error(`corrupt log: unknown origin ${id}`)
+      o = { client: row.client, user: row.user }
+      this.origins.set(id, o)
+    }
+    return o
+  }
+
+  private roomName(id: number): string {
+    const name = this.roomNames.get(id)
+    if (name === undefined) throw new Error(`corrupt log: unknown room ${id}`)
+    return name
+  }
+
+  private entries(rows: SegmentRow[], afterSeq: number, limit: number): LogEntry[] {
+    const out: LogEntry[] = []
+    for (const row of rows) {
+      const room = this.roomName(row.room_id)
+      const items = decodeSegment(row.body)
+      if (items.length !== row.last_seq - row.first_seq + 1) throw new Error(`corrupt log: segment ${row.first_seq} holds ${items.length} entries`)
+      for (let i = 0; i < items.length && out.length < limit; i++) {
+        const seq = row.first_seq + i
+        if (seq <= afterSeq) continue
+        out.push({ room, cursor: seqToCursor(seq), time: row.time, origin: this.origin(items[i]!.originId), update: items[i]!.update })
+      }
+      if (out.length >= limit) break
+    }
+    return out
+  }
+
+  async readRoom(room: string, after: Cursor, opts: ReadOptions = {}): Promise<LogEntry[]> {
+    this.assertOpen()
+    const roomId = this.roomIds.get(room)
+    if (roomId === undefined) return []
+    const afterSeq = cursorToSeq(after)
+    const limit = opts.limit ?? DEFAULT_READ_LIMIT
+    const rows = this.stmt.roomRead.all({ a: roomId, b: afterSeq, c: limit }) as SegmentRow[]
+    return this.entries(rows, afterSeq, limit)
+  }
+
+  async readFeed(after: Cursor, opts: ReadOptions = {}): Promise<LogEntry[]> {
+    this.assertOpen()
+    const afterSeq = cursorToSeq(after)
+    const limit = opts.limit ?? DEFAULT_READ_LIMIT
+    const rows = this.stmt.feed.all({ a: afterSeq, b: limit }) as SegmentRow[]
+    return this.entries(rows, afterSeq, limit)
+  }
+
+  async head(room?: string): Promise<Cursor> {
+    this.assertOpen()
+    if (room === undefined) return seqToCursor(this.lastSeq)
+    const roomId = this.roomIds.get(room)
+    if (roomId === undefined) return START
+    const row = this.stmt.roomHead.get(roomId) as { last_seq: number } | undefined
+    return seqToCursor(row?.last_seq ?? 0)
+  }
+
+  subscribe(listener: LogListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  async putSnapshot(s: Snapshot): Promise<void> {
+    this.assertOpen()
+    const seq = cursorToSeq(s.cursor)
+    if (seq > this.lastSeq) throw new Error(`snapshot cursor ${s.cursor} is past the log head ${seqToCursor(this.lastSeq)}`)
+    this.db.transaction(() => {
+      const roomId = this.roomId(s.room)
+      this.stmt.insertSnapshot.run(roomId, seq, s.state)
+      this.stmt.pruneSnapshots.run({ a: roomId, b: this.keepSnapshots - 1 })
+    })()
+  }
+
+  async getSnapshot(room: string, atOrBefore?: Cursor): Promise<Snapshot | null> {
+    this.assertOpen()
+    const roomId = this.roomIds.get(room)
+    if (roomId === undefined) return null
+    const seq = atOrBefore === undefined ? Number.MAX_SAFE_INTEGER : cursorToSeq(atOrBefore)
+    const row = this.stmt.getSnapshot.get(roomId, seq) as { seq: number; state: Buffer } | undefined
+    if (!row) return null
+    return { room, cursor: seqToCursor(row.seq), state: new Uint8Array(row.state) }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.flush()
+    this.closed = true
+    this.listeners.clear()
+    this.db.close()
+    if (this.file !== ':memory:') fs.rmSync(path.join(path.dirname(this.file), OWNER_FILE), { force: true })
+  }
+
+  /** Bytes the log file and its WAL take on disk. */
+  sizeOnDisk(): number {
+    if (this.file === ':memory:') return 0
+    let total = 0
+    for (const f of [this.file, `${this.file}-wal`]) if (fs.existsSync(f)) total += fs.statSync(f).size
+    return total
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new LogClosedError()
+  }
+
+  private writeOwner(): void {
+    if (this.file === ':memory:') return
+    const owner = path.join(path.dirname(this.file), OWNER_FILE)
+    fs.writeFileSync(owner, JSON.stringify({ pid: process.pid, since: new Date().toISOString() }))
+  }
+
+  private lockedMessage(): string {
+    const dir = path.dirname(this.file)
+    let who = 'another process'
+    try {
+      const o = JSON.parse(fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8')) as { pid?: number; since?: string }
+      if (o.pid) who = `another process (pid ${o.pid}, since ${o.since})`
+    } catch {
+      // No owner file: say only what we know.
+    }
+    return `the event log in ${dir} is in use by ${who}; one scenesync server owns a data folder (stop it, or pass another --data)`
+  }
+}
