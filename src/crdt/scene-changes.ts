@@ -27,7 +27,8 @@ function addAll<T>(target: Set<T> | 'all', items: Iterable<T>): void {
 }
 
 /** `objects` is the root map of the scene (SceneDoc.objects). */
-export function collectChanges(tr: Y.Transaction, objects: Y.AbstractType<unknown>): SceneChanges {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Y.AbstractType is invariant in its event type
+export function collectChanges(tr: Y.Transaction, objects: Y.AbstractType<any>): SceneChanges {
   const changes: SceneChanges = new Map()
   for (const [type, keys] of tr.changed) {
     if (type === objects) {

@@ -128,6 +128,16 @@ export function runEventLogContract(name: string, factory: EventLogFactory): voi
         expect(await f.log.head('no-such-room')).toBe(START)
       }))
 
+    it('[L2] paging one entry at a time walks every entry, whether appended together or one by one', () =>
+      withLog(async (f) => {
+        const together = await f.log.append('r', inputs(makeUpdates(4)))
+        const alone: Cursor[] = []
+        for (const u of makeUpdates(4, 2)) alone.push(...(await f.log.append('r', inputs([u], 2))))
+        const all = [...together, ...alone]
+        expect((await readAll((after) => f.log.readFeed(after, { limit: 1 }))).map((e) => e.cursor)).toEqual(all)
+        expect((await readAll((after) => f.log.readRoom('r', after, { limit: 1 }))).map((e) => e.cursor)).toEqual(all)
+      }))
+
     it('[L3] reading a range twice returns the same bytes, also after more appends', () =>
       withLog(async (f) => {
         await f.log.append('r', inputs(makeUpdates(10)))

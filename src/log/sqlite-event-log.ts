@@ -74,7 +74,7 @@ function prepareStatements(db: Database.Database) {
     getOrigin: db.prepare('SELECT client, user FROM origin WHERE id = ?'),
     feed: db.prepare(`SELECT first_seq, last_seq, room_id, time, body FROM segment
       WHERE first_seq >= coalesce((SELECT first_seq FROM segment WHERE first_seq <= @a ORDER BY first_seq DESC LIMIT 1), 0)
-      ORDER BY first_seq LIMIT @b`),
+      ORDER BY first_seq LIMIT @b + 1`), // +1: the first segment may hold only entries at or before the cursor
     roomRead: db.prepare(`SELECT first_seq, last_seq, room_id, time, body FROM segment
       WHERE room_id = @a AND last_seq > @b ORDER BY last_seq LIMIT @c`),
     insertSnapshot: db.prepare('INSERT OR IGNORE INTO snapshot (room_id, seq, state) VALUES (?, ?, ?)'),

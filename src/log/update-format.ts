@@ -115,32 +115,55 @@ class Reader {
   }
 }
 
-function content(r: Reader, ref: number): void {
+/** Reads an item's content; returns its length in clock units (as Yjs counts them). */
+function content(r: Reader, ref: number): number {
   switch (ref) {
-    case 1: r.varUint(); return // deleted: length
+    case 1: return r.varUint() // deleted: length
     case 2: { // JSON strings
       const n = r.count('JSON item')
       for (let i = 0; i < n; i++) r.json()
-      return
+      return n
     }
-    case 3: r.bytes(r.varUint()); return // binary
-    case 4: r.string(); return
-    case 5: r.json(); return // embed
-    case 6: r.string(); r.json(); return // format: key, value
+    case 3: r.bytes(r.varUint()); return 1 // binary
+    case 4: return r.string().length // UTF-16 code units, as Yjs counts
+    case 5: r.json(); return 1 // embed
+    case 6: r.string(); r.json(); return 1 // format: key, value
     case 7: { // type
       const typeRef = r.varUint()
       if (typeRef > 6) r.fail(`unknown shared type ${typeRef}`)
       if (typeRef === 3 || typeRef === 5) r.string() // XmlElement / XmlHook name
-      return
+      return 1
     }
     case 8: { // any
       const n = r.count('value')
       for (let i = 0; i < n; i++) r.any()
-      return
+      return n
     }
-    case 9: r.string(); r.any(); return // subdocument: guid, options
-    default: r.fail(`unknown content type ${ref}`)
+    case 9: r.string(); r.any(); return 1 // subdocument: guid, options
+    default: return r.fail(`unknown content type ${ref}`)
   }
+}
+
+interface StructRange {
+  clock: number
+  len: number
+  ref: number
+}
+
+/** The struct of `client` that covers `clock`, if this update carries it. */
+function find(ranges: Map<number, StructRange[]>, client: number, clock: number): StructRange | undefined {
+  const list = ranges.get(client)
+  if (!list) return undefined
+  let lo = 0
+  let hi = list.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const s = list[mid]!
+    if (clock < s.clock) hi = mid - 1
+    else if (clock >= s.clock + s.len) lo = mid + 1
+    else return s
+  }
+  return undefined
 }
 
 /** Throws `Error` with a reason when `update` is not a complete v1 Yjs update. */
@@ -149,30 +172,45 @@ export function checkUpdate(update: Uint8Array): UpdateSummary {
   const r = new Reader(update)
   let structs = 0
   let deletes = 0
+  const ranges = new Map<number, StructRange[]>()
+  const parentRefs: Array<{ client: number; clock: number; at: number }> = []
   try {
     const clients = r.count('client')
     for (let c = 0; c < clients; c++) {
       const n = r.count('struct')
-      r.varUint() // client
-      r.varUint() // clock
+      const client = r.varUint()
+      let clock = r.varUint()
+      const list: StructRange[] = []
+      ranges.set(client, list)
       for (let i = 0; i < n; i++) {
         const info = r.u8()
         const ref = info & 0x1f
         structs++
+        let len: number
         if (ref === 0 || ref === 10) { // GC or Skip
-          r.varUint()
-          continue
+          len = r.varUint()
+        } else {
+          const hasOrigin = (info & 0x80) !== 0
+          const hasRightOrigin = (info & 0x40) !== 0
+          // Yjs assumes a reference to an item of the same client points back
+          // in that client's history; one pointing forward makes it throw.
+          const readRef = (): { client: number; clock: number } => {
+            const id = { client: r.varUint(), clock: r.varUint() }
+            if (id.client === client && id.clock >= clock) r.fail(`item ${client}:${clock} refers forward to ${id.client}:${id.clock}`)
+            return id
+          }
+          if (hasOrigin) readRef()
+          if (hasRightOrigin) readRef()
+          if (!hasOrigin && !hasRightOrigin) {
+            if (r.varUint() === 1) r.string() // root type name
+            else parentRefs.push({ ...readRef(), at: r.pos })
+            if (info & 0x20) r.string() // key in a map
+          }
+          len = content(r, ref)
         }
-        const hasOrigin = (info & 0x80) !== 0
-        const hasRightOrigin = (info & 0x40) !== 0
-        if (hasOrigin) { r.varUint(); r.varUint() }
-        if (hasRightOrigin) { r.varUint(); r.varUint() }
-        if (!hasOrigin && !hasRightOrigin) {
-          if (r.varUint() === 1) r.string() // root type name
-          else { r.varUint(); r.varUint() } // parent item id
-          if (info & 0x20) r.string() // key in a map
-        }
-        content(r, ref)
+        if (len < 1) r.fail('a struct of length 0')
+        list.push({ clock, len, ref })
+        clock += len
       }
     }
     const dsClients = r.count('delete set client')
@@ -183,6 +221,15 @@ export function checkUpdate(update: Uint8Array): UpdateSummary {
       deletes += n
     }
     if (r.pos !== update.length) r.fail(`${update.length - r.pos} trailing bytes after the update`)
+    // Yjs takes an item's parent to be a shared type; one that names an item
+    // of this very update with other content makes applyUpdate throw.
+    for (const p of parentRefs) {
+      const s = find(ranges, p.client, p.clock)
+      if (s && s.ref !== 7 && s.ref !== 0 && s.ref !== 10) {
+        r.pos = p.at
+        r.fail(`an item's parent ${p.client}:${p.clock} is not a shared type`)
+      }
+    }
   } catch (e) {
     if (e instanceof FormatError) throw new Error(e.message)
     throw e

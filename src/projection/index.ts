@@ -1,0 +1,6 @@
+export * from './sql.js'
+export * from './schema.js'
+export * from './projector.js'
+export * from './time-travel.js'
+export * from './load-room.js'
+export * from './object-rows.js'

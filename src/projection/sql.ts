@@ -1,0 +1,39 @@
+/**
+ * The thin seam between the projection and SQLite: the few things the
+ * projector and the queries use. better-sqlite3 satisfies it directly, so tests
+ * run the same code on ':memory:' databases and the server on files.
+ */
+import Database from 'better-sqlite3'
+
+export interface SqlStatement {
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint }
+  get(...params: unknown[]): unknown
+  all(...params: unknown[]): unknown[]
+  iterate(...params: unknown[]): IterableIterator<unknown>
+}
+
+export interface SqlDatabase {
+  prepare(sql: string): SqlStatement
+  exec(sql: string): void
+  /** Wraps `fn` so that calling the result runs it in one transaction. */
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R
+  close(): void
+}
+
+export interface OpenOptions {
+  /** A rebuild writes into a new file it renames at the end, so it can skip fsyncs. */
+  fast?: boolean
+  readonly?: boolean
+}
+
+/** Opens a projection database (':memory:' for tests) with the pragmas it wants. */
+export function openDatabase(file: string, opts: OpenOptions = {}): SqlDatabase {
+  const db = new Database(file, { readonly: opts.readonly ?? false, timeout: 5000 })
+  if (!opts.readonly) {
+    db.pragma('journal_mode = WAL')
+    db.pragma(opts.fast ? 'synchronous = OFF' : 'synchronous = NORMAL')
+  }
+  db.pragma('cache_size = -65536')
+  db.pragma('temp_store = MEMORY')
+  return db as unknown as SqlDatabase
+}

@@ -1,0 +1,256 @@
+/**
+ * Time-travel reads of the projection (DESIGN "Projection"): the scene at a
+ * position or a wall-clock time (`[P3]`), one object's path over a range, the
+ * difference between two points, and who changed what, when. Each is plain
+ * SQL over the tables in schema.ts; the README shows the same queries.
+ */
+import type { Xform } from '../crdt/index.js'
+import { OBJECT_COLUMN_NAMES, XFORM_COLUMN_NAMES } from './schema.js'
+import { type ObjectRow, type XformRow, xformFromRow } from './object-rows.js'
+import type { SqlDatabase, SqlStatement } from './sql.js'
+
+/** A point of history: a log position (1-based, inclusive) or a wall-clock time in ms. */
+export type At = { seq: number } | { time: number }
+
+export interface SceneRows {
+  objects: Array<ObjectRow & { seq: number }>
+  bones: Array<XformRow & { object_id: string; bone: string; seq: number }>
+}
+
+export interface SceneObject {
+  id: string
+  name: string | null
+  type: string | null
+  parent: string | null
+  visible: boolean
+  xform: Xform | null
+  pose: Record<string, Xform>
+  /** Position of the last change of the object's own fields. */
+  seq: number
+}
+
+export interface PathPoint {
+  seq: number
+  time: number
+  user: string
+  client: number
+  deleted: boolean
+  name: string | null
+  xform: Xform | null
+}
+
+export interface FieldChange {
+  field: string
+  before: unknown
+  after: unknown
+}
+
+export interface SceneDiff {
+  from: number
+  to: number
+  added: SceneObject[]
+  removed: SceneObject[]
+  changed: Array<{ id: string; changes: FieldChange[] }>
+}
+
+export interface Change {
+  seq: number
+  time: number
+  user: string
+  client: number
+  objectId: string
+  /** 'created', 'deleted', the changed fields, or `pose.<bone>`. */
+  what: string[]
+}
+
+const X = XFORM_COLUMN_NAMES.join(', ')
+const HX = XFORM_COLUMN_NAMES.map((c) => `h.${c}`).join(', ')
+const BX = XFORM_COLUMN_NAMES.map((c) => `bh.${c}`).join(', ')
+
+export class TimeTravel {
+  private readonly s: Record<string, SqlStatement>
+
+  constructor(readonly db: SqlDatabase) {
+    const p = (sql: string) => db.prepare(sql)
+    this.s = {
+      room: p('SELECT room_id FROM rooms WHERE room = ?'),
+      head: p('SELECT seq FROM projector_state WHERE id = 1'),
+      seqAtTime: p('SELECT max(seq) AS seq FROM events WHERE time <= ?'),
+      firstSeqFromTime: p('SELECT min(seq) AS seq FROM events WHERE time >= ?'),
+      objectsAt: p(`SELECT k.object_id, h.name, h.type, h.parent, h.visible, ${HX}, h.seq
+        FROM object_keys k JOIN history h ON h.obj = k.obj
+        WHERE k.room_id = @room AND k.first_seq <= @seq
+          AND h.seq = (SELECT max(x.seq) FROM history x WHERE x.obj = k.obj AND x.seq <= @seq)
+          AND h.deleted = 0
+        ORDER BY k.object_id`),
+      bonesAt: p(`SELECT k.object_id, b.bone, ${BX}, bh.seq
+        FROM object_keys k JOIN bone_keys b ON b.obj = k.obj
+        JOIN bone_history bh ON bh.obj = b.obj AND bh.bone = b.bone
+        WHERE k.room_id = @room AND k.first_seq <= @seq
+          AND bh.seq = (SELECT max(x.seq) FROM bone_history x WHERE x.obj = b.obj AND x.bone = b.bone AND x.seq <= @seq)
+          AND bh.deleted = 0
+        ORDER BY k.object_id, b.bone`),
+      objectsNow: p(`SELECT object_id, name, type, parent, visible, ${X}, seq FROM objects WHERE room = ? ORDER BY object_id`),
+      bonesNow: p(`SELECT o.object_id, b.bone, ${XFORM_COLUMN_NAMES.map((c) => `b.${c}`).join(', ')}, b.seq
+        FROM bones b JOIN objects o ON o.obj = b.obj WHERE o.room = ? ORDER BY o.object_id, b.bone`),
+      objKey: p('SELECT obj FROM object_keys WHERE room_id = ? AND object_id = ?'),
+      path: p(`SELECT h.seq, e.time, e.user, e.client, h.deleted, h.name, ${HX}
+        FROM history h JOIN events e ON e.seq = h.seq
+        WHERE h.obj = ? AND h.seq BETWEEN ? AND ? ORDER BY h.seq`),
+      changes: p(`SELECT h.seq, e.time, e.user, e.client, k.object_id, h.obj, h.deleted, h.name, h.type, h.parent, h.visible, ${HX}
+        FROM history h JOIN object_keys k ON k.obj = h.obj JOIN events e ON e.seq = h.seq
+        WHERE k.room_id = ? AND h.seq BETWEEN ? AND ? ORDER BY h.seq, k.object_id`),
+      previous: p(`SELECT h.deleted, h.name, h.type, h.parent, h.visible, ${HX} FROM history h WHERE h.obj = ? AND h.seq < ? ORDER BY h.seq DESC LIMIT 1`),
+      boneChanges: p(`SELECT bh.seq, e.time, e.user, e.client, k.object_id, bh.bone
+        FROM bone_history bh JOIN object_keys k ON k.obj = bh.obj JOIN events e ON e.seq = bh.seq
+        WHERE k.room_id = ? AND bh.seq BETWEEN ? AND ? ORDER BY bh.seq, k.object_id, bh.bone`),
+    }
+  }
+
+  /** The last projected position. */
+  head(): number {
+    return (this.s.head!.get() as { seq: number }).seq
+  }
+
+  /** The position of a point of history: the last entry at or before it. */
+  resolve(at?: At): number {
+    if (at === undefined) return this.head()
+    if ('seq' in at) return at.seq
+    return (this.s.seqAtTime!.get(at.time) as { seq: number | null }).seq ?? 0
+  }
+
+  private roomId(room: string): number | undefined {
+    return (this.s.room!.get(room) as { room_id: number } | undefined)?.room_id
+  }
+
+  /** The scene's rows as the current-state tables held them after position `at` (`[P3]`). */
+  sceneRowsAt(room: string, at?: At): SceneRows {
+    const roomId = this.roomId(room)
+    if (roomId === undefined) return { objects: [], bones: [] }
+    const seq = this.resolve(at)
+    return {
+      objects: this.s.objectsAt!.all({ room: roomId, seq }) as SceneRows['objects'],
+      bones: this.s.bonesAt!.all({ room: roomId, seq }) as SceneRows['bones'],
+    }
+  }
+
+  /** The current-state tables' rows for a room. */
+  currentRows(room: string): SceneRows {
+    return {
+      objects: this.s.objectsNow!.all(room) as SceneRows['objects'],
+      bones: this.s.bonesNow!.all(room) as SceneRows['bones'],
+    }
+  }
+
+  sceneAt(room: string, at?: At): SceneObject[] {
+    return toObjects(at === undefined ? this.currentRows(room) : this.sceneRowsAt(room, at))
+  }
+
+  /** One object's changes over [from, to] (inclusive; default: all of history). */
+  path(room: string, objectId: string, from?: At, to?: At): PathPoint[] {
+    const roomId = this.roomId(room)
+    if (roomId === undefined) return []
+    const obj = (this.s.objKey!.get(roomId, objectId) as { obj: number } | undefined)?.obj
+    if (obj === undefined) return []
+    const [a, b] = this.range(from, to)
+    return (this.s.path!.all(obj, a, b) as Array<XformRow & { seq: number; time: number; user: string; client: number; deleted: number; name: string | null }>).map((r) => ({
+      seq: r.seq,
+      time: r.time,
+      user: r.user,
+      client: r.client,
+      deleted: r.deleted === 1,
+      name: r.name,
+      xform: xformFromRow(r),
+    }))
+  }
+
+  diff(room: string, from: At, to: At): SceneDiff {
+    const a = this.resolve(from)
+    const b = this.resolve(to)
+    const before = new Map(this.sceneAt(room, { seq: a }).map((o) => [o.id, o]))
+    const after = new Map(this.sceneAt(room, { seq: b }).map((o) => [o.id, o]))
+    const out: SceneDiff = { from: a, to: b, added: [], removed: [], changed: [] }
+    for (const [id, o] of after) {
+      const p = before.get(id)
+      if (!p) {
+        out.added.push(o)
+        continue
+      }
+      const changes = fieldChanges(p, o)
+      if (changes.length > 0) out.changed.push({ id, changes })
+    }
+    for (const [id, o] of before) if (!after.has(id)) out.removed.push(o)
+    return out
+  }
+
+  /** Who changed what, when, over [from, to] (inclusive). */
+  changes(room: string, from?: At, to?: At): Change[] {
+    const roomId = this.roomId(room)
+    if (roomId === undefined) return []
+    const [a, b] = this.range(from, to)
+    type Row = ObjectRow & { seq: number; time: number; user: string; client: number; obj: number; deleted: number }
+    const rows = this.s.changes!.all(roomId, a, b) as Row[]
+    const last = new Map<number, (ObjectRow & { deleted: number }) | undefined>()
+    const out: Change[] = []
+    for (const r of rows) {
+      if (!last.has(r.obj)) last.set(r.obj, this.s.previous!.get(r.obj, r.seq) as (ObjectRow & { deleted: number }) | undefined)
+      const prev = last.get(r.obj)
+      let what: string[]
+      if (r.deleted === 1) what = ['deleted']
+      else if (!prev || prev.deleted === 1) what = ['created']
+      else what = OBJECT_COLUMN_NAMES.filter((c) => prev[c] !== r[c]).map(fieldOfColumn).filter((f, i, all) => all.indexOf(f) === i)
+      last.set(r.obj, r)
+      out.push({ seq: r.seq, time: r.time, user: r.user, client: r.client, objectId: r.object_id, what })
+    }
+    for (const r of this.s.boneChanges!.all(roomId, a, b) as Array<{ seq: number; time: number; user: string; client: number; object_id: string; bone: string }>) {
+      out.push({ seq: r.seq, time: r.time, user: r.user, client: r.client, objectId: r.object_id, what: [`pose.${r.bone}`] })
+    }
+    return out.sort((x, y) => x.seq - y.seq || (x.objectId < y.objectId ? -1 : x.objectId > y.objectId ? 1 : 0))
+  }
+
+  private range(from?: At, to?: At): [number, number] {
+    let a = 0
+    if (from !== undefined) a = 'seq' in from ? from.seq : ((this.s.firstSeqFromTime!.get(from.time) as { seq: number | null }).seq ?? Number.MAX_SAFE_INTEGER)
+    const b = to === undefined ? this.head() : this.resolve(to)
+    return [a, b]
+  }
+}
+
+function fieldOfColumn(c: string): string {
+  if (c.startsWith('loc_')) return 'location'
+  if (c.startsWith('rot_')) return c === 'rot_mode' ? 'rotation_mode' : 'rotation'
+  if (c.startsWith('scale_')) return 'scale'
+  return c
+}
+
+function toObjects(rows: SceneRows): SceneObject[] {
+  const pose = new Map<string, Record<string, Xform>>()
+  for (const b of rows.bones) {
+    const x = xformFromRow(b)
+    if (!x) continue
+    let p = pose.get(b.object_id)
+    if (!p) pose.set(b.object_id, (p = {}))
+    p[b.bone] = x
+  }
+  return rows.objects.map((r) => ({
+    id: r.object_id,
+    name: r.name,
+    type: r.type,
+    parent: r.parent,
+    visible: r.visible === 1,
+    xform: xformFromRow(r),
+    pose: pose.get(r.object_id) ?? {},
+    seq: r.seq,
+  }))
+}
+
+function fieldChanges(a: SceneObject, b: SceneObject): FieldChange[] {
+  const out: FieldChange[] = []
+  for (const f of ['name', 'type', 'parent', 'visible'] as const) if (a[f] !== b[f]) out.push({ field: f, before: a[f], after: b[f] })
+  if (JSON.stringify(a.xform) !== JSON.stringify(b.xform)) out.push({ field: 'xform', before: a.xform, after: b.xform })
+  const bones = new Set([...Object.keys(a.pose), ...Object.keys(b.pose)])
+  for (const bone of [...bones].sort()) {
+    if (JSON.stringify(a.pose[bone]) !== JSON.stringify(b.pose[bone])) out.push({ field: `pose.${bone}`, before: a.pose[bone] ?? null, after: b.pose[bone] ?? null })
+  }
+  return out
+}
