@@ -16,8 +16,27 @@ export interface LoadedRoom {
   tail: number
 }
 
-/** Loads `room` as of `upTo` (inclusive; default: the log's head). */
-export async function loadRoom(log: EventLog, room: string, upTo?: Cursor, pageSize = 2000): Promise<LoadedRoom> {
+/**
+ * Applies a logged update. Every logged update passed the format check, but
+ * should Yjs still throw on one, replaying must go on past it the same way
+ * every time (the projector records it as rejected), not stop the room.
+ */
+export function applyLogged(doc: Y.Doc, update: Uint8Array, onError?: (e: Error) => void): void {
+  try {
+    Y.applyUpdate(doc, update, LOG_ORIGIN)
+  } catch (e) {
+    onError?.(e as Error)
+  }
+}
+
+/** Loads `room` as of `upTo` (inclusive; default: the log's head), one transaction per update as the projector applies them. */
+export async function loadRoom(
+  log: EventLog,
+  room: string,
+  upTo?: Cursor,
+  pageSize = 2000,
+  onApplyError?: (cursor: Cursor, error: Error) => void,
+): Promise<LoadedRoom> {
   const doc = new Y.Doc()
   const snap = await log.getSnapshot(room, upTo)
   let cursor = START
@@ -30,18 +49,15 @@ export async function loadRoom(log: EventLog, room: string, upTo?: Cursor, pageS
     const page = await log.readRoom(room, cursor, { limit: pageSize })
     if (page.length === 0) break
     let done = false
-    // One transaction per page: replaying is several times faster than one per update.
-    doc.transact(() => {
-      for (const e of page) {
-        if (upTo !== undefined && e.cursor > upTo) {
-          done = true
-          break
-        }
-        Y.applyUpdate(doc, e.update, LOG_ORIGIN)
-        cursor = e.cursor
-        tail++
+    for (const e of page) {
+      if (upTo !== undefined && e.cursor > upTo) {
+        done = true
+        break
       }
-    }, LOG_ORIGIN)
+      applyLogged(doc, e.update, onApplyError && ((err) => onApplyError(e.cursor, err)))
+      cursor = e.cursor
+      tail++
+    }
     if (done) break
   }
   return { doc, cursor, tail }

@@ -13,7 +13,7 @@
 import * as Y from 'yjs'
 import { type ObjectState, type Problem, type SceneChanges, SceneDoc, collectChanges, readObject } from '../crdt/index.js'
 import { type Cursor, type EventLog, START } from '../log/event-log.js'
-import { LOG_ORIGIN, loadRoom } from './load-room.js'
+import { applyLogged, loadRoom } from './load-room.js'
 import { type ObjectRow, type XformRow, objectFromRow, xformFromRow } from './object-rows.js'
 import { RowWriter } from './row-writer.js'
 import { createSchema } from './schema.js'
@@ -30,6 +30,12 @@ export interface ProjectorOptions {
   /** Store a Yjs snapshot of a room in the log after this many of its entries; 0 = never. */
   snapshotEvery?: number
   logger?: Logger
+  /**
+   * While following the log, wait this long (ms) after hearing of new entries
+   * before projecting, so a busy log is projected in batches rather than a
+   * commit per append; it bounds the added projection lag.
+   */
+  coalesceMs?: number
   /** Test hook: called at each crash point; throwing there simulates a crash. */
   crashHook?: (point: CrashPoint) => void
 }
@@ -59,6 +65,8 @@ export class Projector {
   private again = false
   private stopped = false
   private retryTimer: NodeJS.Timeout | null = null
+  private coalesceTimer: NodeJS.Timeout | null = null
+  private readonly coalesceMs: number
 
   constructor(
     private readonly log: EventLog,
@@ -71,6 +79,7 @@ export class Projector {
     this.snapshotEvery = opts.snapshotEvery ?? 5000
     this.logger = opts.logger ?? silentLogger
     this.crash = opts.crashHook ?? (() => {})
+    this.coalesceMs = opts.coalesceMs ?? 5
     const c = this.writer.cursor()
     this.cursor = c.cursor
     this.seq = c.seq
@@ -104,12 +113,14 @@ export class Projector {
         for (const entry of entries) {
           const room = rooms.get(entry.room)!
           room.changes = null
-          Y.applyUpdate(room.scene.doc, entry.update, LOG_ORIGIN)
+          let failure: Error | null = null
+          applyLogged(room.scene.doc, entry.update, (e) => (failure = e))
           room.lastCursor = entry.cursor
           room.sinceSnapshot++
           seq++
           this.writer.event(seq, room.roomId, entry.cursor, entry.time, entry.origin.client, entry.origin.user, entry.update.length)
           if (room.changes) this.writeChanges(room, seq, room.changes, dirty)
+          if (failure) this.writer.reject(seq, room.roomId, { objectId: '', key: '', value: null, reason: `Yjs could not apply the update: ${(failure as Error).message}` })
           if (seq === this.seq + 1) this.crash('mid-batch')
         }
         for (const [room, ids] of dirty) {
@@ -152,8 +163,16 @@ export class Projector {
   /** Follows the log: projects whenever it hears of new entries. */
   start(): void {
     this.stopped = false
-    this.unsubscribe = this.log.subscribe(() => this.kick())
+    this.unsubscribe = this.log.subscribe(() => this.soon())
     this.kick()
+  }
+
+  private soon(): void {
+    if (this.coalesceTimer || this.stopped) return
+    this.coalesceTimer = setTimeout(() => {
+      this.coalesceTimer = null
+      this.kick()
+    }, this.coalesceMs)
   }
 
   async stop(): Promise<void> {
@@ -161,6 +180,7 @@ export class Projector {
     this.unsubscribe?.()
     this.unsubscribe = null
     if (this.retryTimer) clearTimeout(this.retryTimer)
+    if (this.coalesceTimer) clearTimeout(this.coalesceTimer)
     await this.running
   }
 

@@ -29,12 +29,11 @@ CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY,
   room_id INTEGER NOT NULL,
   cursor TEXT NOT NULL,
-  time INTEGER NOT NULL,     -- server wall-clock ms; never decreases with seq
+  time INTEGER NOT NULL,     -- server wall-clock ms; never decreases with seq (so no index: time → seq is a binary search)
   client INTEGER NOT NULL,   -- Yjs client id of the sender
   user TEXT NOT NULL,
   bytes INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS events_by_time ON events (time);
 -- Every object a room ever had, with a small integer key used by the history tables.
 CREATE TABLE IF NOT EXISTS object_keys (
   obj INTEGER PRIMARY KEY,
@@ -69,7 +68,6 @@ CREATE TABLE IF NOT EXISTS history (
   ${XFORM_COLUMNS},
   PRIMARY KEY (obj, seq)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS history_by_seq ON history (seq);
 CREATE TABLE IF NOT EXISTS bone_keys (obj INTEGER NOT NULL, bone TEXT NOT NULL, PRIMARY KEY (obj, bone)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS bone_history (
   obj INTEGER NOT NULL,

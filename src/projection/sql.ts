@@ -29,9 +29,14 @@ export interface OpenOptions {
 /** Opens a projection database (':memory:' for tests) with the pragmas it wants. */
 export function openDatabase(file: string, opts: OpenOptions = {}): SqlDatabase {
   const db = new Database(file, { readonly: opts.readonly ?? false, timeout: 5000 })
-  if (!opts.readonly) {
+  if (opts.fast) {
+    // A new file nobody reads until it is complete and synced: no journal at all.
+    db.pragma('journal_mode = OFF')
+    db.pragma('synchronous = OFF')
+    db.pragma('locking_mode = EXCLUSIVE')
+  } else if (!opts.readonly) {
     db.pragma('journal_mode = WAL')
-    db.pragma(opts.fast ? 'synchronous = OFF' : 'synchronous = NORMAL')
+    db.pragma('synchronous = NORMAL')
   }
   db.pragma('cache_size = -65536')
   db.pragma('temp_store = MEMORY')

@@ -75,8 +75,7 @@ export class TimeTravel {
     this.s = {
       room: p('SELECT room_id FROM rooms WHERE room = ?'),
       head: p('SELECT seq FROM projector_state WHERE id = 1'),
-      seqAtTime: p('SELECT max(seq) AS seq FROM events WHERE time <= ?'),
-      firstSeqFromTime: p('SELECT min(seq) AS seq FROM events WHERE time >= ?'),
+      timeOf: p('SELECT time FROM events WHERE seq = ?'),
       objectsAt: p(`SELECT k.object_id, h.name, h.type, h.parent, h.visible, ${HX}, h.seq
         FROM object_keys k JOIN history h ON h.obj = k.obj
         WHERE k.room_id = @room AND k.first_seq <= @seq
@@ -116,7 +115,26 @@ export class TimeTravel {
   resolve(at?: At): number {
     if (at === undefined) return this.head()
     if ('seq' in at) return at.seq
-    return (this.s.seqAtTime!.get(at.time) as { seq: number | null }).seq ?? 0
+    return this.lastAtOrBefore(at.time)
+  }
+
+  /**
+   * The last position whose time is <= t (0 if none). Times never decrease
+   * along the feed, so this is a binary search over positions 1..head.
+   */
+  private lastAtOrBefore(t: number): number {
+    let lo = 1
+    let hi = this.head()
+    let found = 0
+    while (lo <= hi) {
+      const mid = Math.floor((lo + hi) / 2)
+      const row = this.s.timeOf!.get(mid) as { time: number } | undefined
+      if (row && row.time <= t) {
+        found = mid
+        lo = mid + 1
+      } else hi = mid - 1
+    }
+    return found
   }
 
   private roomId(room: string): number | undefined {
@@ -210,7 +228,7 @@ export class TimeTravel {
 
   private range(from?: At, to?: At): [number, number] {
     let a = 0
-    if (from !== undefined) a = 'seq' in from ? from.seq : ((this.s.firstSeqFromTime!.get(from.time) as { seq: number | null }).seq ?? Number.MAX_SAFE_INTEGER)
+    if (from !== undefined) a = 'seq' in from ? from.seq : this.lastAtOrBefore(from.time - 1) + 1
     const b = to === undefined ? this.head() : this.resolve(to)
     return [a, b]
   }

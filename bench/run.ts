@@ -1,0 +1,16 @@
+/**
+ * `npm run bench -- <name>`: runs one benchmark. Progress goes to stderr; the
+ * last line on stdout is one JSON object of figures.
+ */
+const benches: Record<string, () => Promise<Record<string, unknown>>> = {
+  core: async () => (await import('./core.js')).runCore(),
+}
+
+const name = process.argv[2]
+const bench = name ? benches[name] : undefined
+if (!bench) {
+  process.stderr.write(`usage: npm run bench -- <${Object.keys(benches).join('|')}>\n`)
+  process.exit(2)
+}
+const figures = await bench()
+process.stdout.write(JSON.stringify(figures) + '\n')

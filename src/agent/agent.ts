@@ -1,0 +1,171 @@
+/**
+ * The bridge between one Blender and the server: a local Y.Doc behind the
+ * stock y-websocket provider. Ops from Blender are written to the doc (and
+ * journaled); changes that arrive from the server are sent to Blender. A
+ * change is never sent back to the side it came from: local ops carry the
+ * LOCAL origin and are not reported to Blender; remote changes are applied
+ * by the provider and are not ops, so they are never sent as new edits.
+ */
+import crypto from 'node:crypto'
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import { type ObjectState, SceneDoc, type Xform, collectChanges } from '../crdt/index.js'
+import type { InboundOp, ObjectMessage, Outbound } from './agent-protocol.js'
+import { Journal } from './journal.js'
+
+export const LOCAL_ORIGIN = Symbol('scenesync-agent-local')
+const JOURNAL_ORIGIN = Symbol('scenesync-agent-journal')
+
+export interface AgentOptions {
+  url: string
+  room: string
+  token?: string
+  name: string
+  color?: string
+  /** Where the journal lives; one file per server and room. */
+  journalFile: string
+  emit: (msg: Outbound) => void
+}
+
+function colorOf(name: string): string {
+  const h = crypto.createHash('sha1').update(name).digest()
+  return `hsl(${h[0]! * 360 >> 8}, 70%, 55%)`
+}
+
+/** An object as sent to Blender; `bones` limits the pose to those that changed (null = removed). */
+export function toMessage(s: ObjectState, full: boolean, bones?: Iterable<string>): ObjectMessage {
+  const pose: Record<string, Xform | null> = {}
+  if (full || bones === undefined) for (const [b, x] of s.pose) pose[b] = x
+  else for (const b of bones) pose[b] = s.pose.get(b) ?? null
+  return { type: 'object', id: s.id, name: s.name, objectType: s.type, parent: s.parent, visible: s.visible, xform: s.xform, pose, full }
+}
+
+export class Agent {
+  readonly scene: SceneDoc
+  readonly provider: WebsocketProvider
+  private readonly journal: Journal
+  private status: 'connecting' | 'synced' | 'offline' = 'connecting'
+  private selection: { selection: string[]; active: string | null } = { selection: [], active: null }
+
+  constructor(private readonly opts: AgentOptions) {
+    const doc = new Y.Doc()
+    this.scene = new SceneDoc(doc)
+    // What this agent knew before it stopped, its unsynced edits included.
+    for (const u of Journal.read(opts.journalFile)) Y.applyUpdate(doc, u, JOURNAL_ORIGIN)
+    this.journal = new Journal(opts.journalFile)
+    doc.on('update', (u: Uint8Array, origin: unknown) => {
+      if (origin === JOURNAL_ORIGIN) return
+      this.journal.append(u)
+      if (this.journal.needsCompaction()) this.journal.compact(doc)
+    })
+    doc.on('afterTransaction', (tr: Y.Transaction) => {
+      // Never echo: local ops came from Blender; journal replays are Blender's own past.
+      if (tr.origin === LOCAL_ORIGIN || tr.origin === JOURNAL_ORIGIN) return
+      this.report(tr)
+    })
+    this.provider = new WebsocketProvider(opts.url, opts.room, doc, {
+      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+      params: opts.token ? { token: opts.token, name: opts.name } : { name: opts.name },
+      disableBc: true,
+      maxBackoffTime: 2000,
+    })
+    this.provider.awareness.setLocalState({ user: { name: opts.name, color: opts.color ?? colorOf(opts.name) }, selection: [], active: null })
+    this.provider.on('status', ({ status }: { status: string }) => {
+      if (status === 'connecting') this.setStatus('connecting')
+      else if (status === 'disconnected') this.setStatus('offline')
+    })
+    this.provider.on('sync', (synced: boolean) => {
+      if (synced) {
+        this.setStatus('synced')
+        this.opts.emit({ type: 'scene', objects: this.sceneMessages() })
+      }
+    })
+    this.provider.on('connection-close', (e: { code?: number; reason?: string } | null) => {
+      if (e && e.code && e.code >= 4000) this.opts.emit({ type: 'error', message: `server closed the connection (${e.code}): ${e.reason ?? ''}` })
+    })
+    this.provider.awareness.on('change', () => this.reportPeers())
+    this.setStatus('connecting')
+  }
+
+  private setStatus(s: 'connecting' | 'synced' | 'offline'): void {
+    if (s === this.status && s !== 'connecting') return
+    this.status = s
+    this.opts.emit({ type: 'status', status: s })
+  }
+
+  sceneMessages(): ObjectMessage[] {
+    return this.scene.readAll().map((s) => toMessage(s, true))
+  }
+
+  /** Applies one op from Blender; throws SceneInputError (or Error) naming a bad op. */
+  apply(op: InboundOp): void {
+    const s = this.scene
+    const one = (o: InboundOp): void => {
+      switch (o.op) {
+        case 'upsert':
+          s.upsertObject(o.id, {
+            name: o.name,
+            type: o.type,
+            ...(o.parent !== undefined ? { parent: o.parent } : {}),
+            ...(o.visible !== undefined ? { visible: o.visible } : {}),
+            ...(o.xform !== undefined ? { xform: o.xform } : {}),
+          })
+          return
+        case 'xform': return s.setXform(o.id, o.xform)
+        case 'pose': for (const [b, x] of Object.entries(o.bones)) s.setBonePose(o.id, b, x); return
+        case 'rename': return s.rename(o.id, o.name)
+        case 'reparent': return s.setParent(o.id, o.parent)
+        case 'visible': return s.setVisible(o.id, o.visible)
+        case 'delete': if (s.has(o.id)) s.deleteObject(o.id); return
+        case 'selection':
+          this.selection = { selection: o.selection, active: o.active }
+          this.provider.awareness.setLocalStateField('selection', o.selection)
+          this.provider.awareness.setLocalStateField('active', o.active)
+          return
+        case 'batch': for (const x of o.ops) one(x); return
+        case 'scene': this.opts.emit({ type: 'scene', objects: this.sceneMessages() }); return
+      }
+    }
+    // One op (or one batch) is one Yjs transaction: one update, one log entry.
+    this.scene.transact(() => one(op), LOCAL_ORIGIN)
+  }
+
+  private report(tr: Y.Transaction): void {
+    for (const [id, change] of collectChanges(tr, this.scene.objects)) {
+      const state = this.scene.read(id)
+      if (!state) {
+        this.opts.emit({ type: 'delete', id })
+        continue
+      }
+      const full = change.keys === 'all' || change.bones === 'all'
+      this.opts.emit(toMessage(state, full, full ? undefined : (change.bones as Set<string>)))
+    }
+  }
+
+  private reportPeers(): void {
+    const peers: Extract<Outbound, { type: 'peers' }>['peers'] = []
+    for (const [client, st] of this.provider.awareness.getStates()) {
+      if (client === this.provider.awareness.clientID) continue
+      const s = st as { user?: { name?: unknown; color?: unknown }; selection?: unknown; active?: unknown }
+      peers.push({
+        client,
+        name: typeof s.user?.name === 'string' ? s.user.name : `client ${client}`,
+        color: typeof s.user?.color === 'string' ? s.user.color : '#888888',
+        selection: Array.isArray(s.selection) ? s.selection.filter((x): x is string => typeof x === 'string') : [],
+        active: typeof s.active === 'string' ? s.active : null,
+      })
+    }
+    this.opts.emit({ type: 'peers', peers })
+  }
+
+  get currentSelection(): { selection: string[]; active: string | null } {
+    return this.selection
+  }
+
+  close(): void {
+    this.provider.awareness.setLocalState(null)
+    this.provider.destroy()
+    this.journal.close()
+  }
+}

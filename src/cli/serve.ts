@@ -1,0 +1,86 @@
+/**
+ * `scenesync serve`: the sync server, the event log and the projector in one
+ * process. SIGINT/SIGTERM stop it gracefully: no new connections, in-flight
+ * appends finish and are broadcast, the projector stops at a commit, the log
+ * closes. Nothing acknowledged is lost.
+ */
+import fs from 'node:fs'
+import type { Cursor } from '../log/event-log.js'
+import { SqliteEventLog, cursorToSeq } from '../log/sqlite-event-log.js'
+import type { Logger } from '../logger.js'
+import { Projector } from '../projection/projector.js'
+import { openDatabase } from '../projection/sql.js'
+import { DEFAULT_LIMITS } from '../server/connection.js'
+import { SyncServer } from '../server/sync-server.js'
+import { flag, intFlag, parseArgs } from './args.js'
+import { DEFAULT_DATA, projectionFile } from './data-folder.js'
+import { openStore, parseStore } from './open-store.js'
+
+export const SERVE_HELP = `scenesync serve [--host 127.0.0.1] [--port 1234] [--data ./data] [--store sqlite|fdb[:clusterfile]] [--secret S]
+  [--max-message-bytes N] [--updates-per-second N] [--connections-per-room N]
+  environment: SCENESYNC_HOST, SCENESYNC_PORT, SCENESYNC_DATA, SCENESYNC_STORE, SCENESYNC_SECRET`
+
+export interface Running {
+  url: string
+  stop(): Promise<void>
+}
+
+export async function startServe(argv: readonly string[], logger: Logger): Promise<Running> {
+  const p = parseArgs(argv, { values: ['host', 'port', 'data', 'store', 'secret', 'max-message-bytes', 'updates-per-second', 'connections-per-room'] })
+  const host = flag(p, 'host', 'SCENESYNC_HOST', '127.0.0.1')
+  const port = intFlag(p, 'port', 'SCENESYNC_PORT', 1234)
+  const data = flag(p, 'data', 'SCENESYNC_DATA', DEFAULT_DATA)
+  const store = parseStore(flag(p, 'store', 'SCENESYNC_STORE', 'sqlite'))
+  const secret = flag(p, 'secret', 'SCENESYNC_SECRET') ?? null
+  const limits = {
+    maxMessageBytes: intFlag(p, 'max-message-bytes', 'SCENESYNC_MAX_MESSAGE_BYTES', DEFAULT_LIMITS.maxMessageBytes),
+    updatesPerSecond: intFlag(p, 'updates-per-second', 'SCENESYNC_UPDATES_PER_SECOND', DEFAULT_LIMITS.updatesPerSecond),
+    connectionsPerRoom: intFlag(p, 'connections-per-room', 'SCENESYNC_CONNECTIONS_PER_ROOM', DEFAULT_LIMITS.connectionsPerRoom),
+  }
+  fs.mkdirSync(data, { recursive: true })
+  const log = await openStore(store, data, logger)
+  const db = openDatabase(projectionFile(data))
+  const projector = new Projector(log, db, { logger })
+  let head: Cursor = await log.head()
+  const offLog = log.subscribe((_room, c) => {
+    if (c > head) head = c
+  })
+  let server: SyncServer
+  try {
+    server = new SyncServer({
+      log,
+      projection: db,
+      host,
+      port,
+      secret,
+      limits,
+      logger,
+      tailForeign: store.kind === 'fdb',
+      refreshMetrics: () => {
+        const at = projector.position().cursor
+        server.metrics.projectorLag = log instanceof SqliteEventLog ? cursorToSeq(head) - cursorToSeq(at) : head > at ? 1 : 0
+      },
+    })
+  } catch (e) {
+    db.close()
+    await log.close()
+    throw e
+  }
+  projector.start()
+  const addr = await server.listen()
+  const url = `ws://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`
+  logger.info('scenesync listening', { url, data, store: store.kind, auth: secret ? 'tokens' : 'off (loopback)' })
+  let stopping: Promise<void> | null = null
+  return {
+    url,
+    stop: () =>
+      (stopping ??= (async () => {
+        await server.close()
+        offLog()
+        await projector.stop()
+        await log.close()
+        db.close()
+        logger.info('scenesync stopped')
+      })()),
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * One client connection: decodes frames in order, enforces limits and roles,
+ * and turns messages into room operations. Bad input closes only this
+ * connection, with a close code and a reason that says what was wrong (`[S4]`).
+ */
+import type { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import * as awarenessProtocol from 'y-protocols/awareness'
+import { InvalidUpdateError } from '../log/errors.js'
+import type { Logger } from '../logger.js'
+import { CLOSE } from './close-codes.js'
+import type { Metrics } from './metrics.js'
+import { REMOTE_ORIGIN, type Room, type RoomPeer } from './room.js'
+import type { Role } from './tokens.js'
+import { type ClientMessage, KEEPALIVE, WireError, awarenessMessage, decodeFrame, permissionDenied, syncStep1, syncStep2 } from './wire.js'
+
+export interface Limits {
+  /** Largest message accepted, bytes. */
+  maxMessageBytes: number
+  /** Updates per second a connection may send (token bucket, burst = 2 s worth). */
+  updatesPerSecond: number
+  /** Connections a room admits. */
+  connectionsPerRoom: number
+  /** Send a keepalive after this much outbound silence (the v3 client gives up after 30 s). */
+  keepaliveMs: number
+  /** Close a connection whose unsent output exceeds this (a client that stopped reading). */
+  maxBufferedBytes: number
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxMessageBytes: 16 << 20,
+  updatesPerSecond: 2000,
+  connectionsPerRoom: 256,
+  keepaliveMs: 10_000,
+  maxBufferedBytes: 64 << 20,
+}
+
+export interface ConnectionContext {
+  room: Room
+  role: Role
+  user: string
+  /** Token expiry (ms), if the connection has a token. */
+  expiresAt: number | null
+  limits: Limits
+  metrics: Metrics
+  logger: Logger
+}
+
+/** The Yjs client id of an update's first struct group: who wrote it, for the log's origin. */
+function updateClient(update: Uint8Array): number {
+  let pos = 0
+  const varUint = (): number => {
+    let n = 0
+    let mult = 1
+    for (let i = 0; i < 8 && pos < update.length; i++) {
+      const b = update[pos++]!
+      n += (b & 0x7f) * mult
+      if (b < 0x80) return n
+      mult *= 128
+    }
+    return 0
+  }
+  if (varUint() === 0) return 0
+  varUint()
+  return varUint()
+}
+
+export class Connection implements RoomPeer {
+  private queue: Promise<void>
+  private closed = false
+  private lastSent = Date.now()
+  private readonly timer: NodeJS.Timeout
+  private tokens: number
+  private lastRefill = Date.now()
+  private deniedSent = false
+  private alive = true
+  /** Awareness client ids this connection has announced, removed when it leaves. */
+  private readonly clientIds = new Set<number>()
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly ctx: ConnectionContext,
+  ) {
+    this.tokens = ctx.limits.updatesPerSecond * 2
+    ctx.metrics.connections++
+    ws.binaryType = 'nodebuffer'
+    ws.on('pong', () => (this.alive = true))
+    ws.on('close', () => this.cleanup())
+    ws.on('error', (e) => ctx.logger.warn('websocket error', { room: ctx.room.name, error: e.message }))
+    // `[S2]`: nothing is read or answered before the room is loaded.
+    this.queue = ctx.room.ready.then(
+      () => {
+        if (this.closed) return
+        ctx.room.peers.add(this)
+        this.send(syncStep1(Y.encodeStateVector(ctx.room.doc)))
+        const states = [...ctx.room.awareness.getStates().keys()]
+        if (states.length > 0) this.send(awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(ctx.room.awareness, states)))
+      },
+      (e: unknown) => {
+        ctx.logger.error('room failed to load', { room: ctx.room.name, error: (e as Error).message })
+        this.close(CLOSE.INTERNAL, 'room failed to load')
+      },
+    )
+    ws.on('message', (data: Buffer, isBinary: boolean) => this.receive(data, isBinary))
+    this.timer = setInterval(() => this.tick(), Math.max(250, Math.min(ctx.limits.keepaliveMs, 15_000)))
+    this.timer.unref()
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return
+    if (this.ws.bufferedAmount > this.ctx.limits.maxBufferedBytes) {
+      this.close(CLOSE.MESSAGE_TOO_LARGE, `client is not reading: more than ${this.ctx.limits.maxBufferedBytes} bytes unsent`)
+      return
+    }
+    this.lastSent = Date.now()
+    this.ws.send(frame)
+  }
+
+  private tick(): void {
+    if (this.closed) return
+    if (this.ctx.expiresAt !== null && Date.now() >= this.ctx.expiresAt) {
+      this.close(CLOSE.TOKEN_EXPIRED, 'token expired')
+      return
+    }
+    if (Date.now() - this.lastSent >= this.ctx.limits.keepaliveMs) this.send(KEEPALIVE)
+    // Dead peers (no pong since the last ping) are dropped.
+    if (!this.alive) {
+      this.ws.terminate()
+      return
+    }
+    this.alive = false
+    this.ws.ping()
+  }
+
+  private receive(data: Buffer, isBinary: boolean): void {
+    if (this.closed) return
+    if (!isBinary) return this.reject(CLOSE.MALFORMED, 'malformed', 'text frames are not y-websocket protocol')
+    if (data.length > this.ctx.limits.maxMessageBytes) {
+      return this.reject(CLOSE.MESSAGE_TOO_LARGE, 'too_large', `message of ${data.length} bytes exceeds the limit of ${this.ctx.limits.maxMessageBytes}`)
+    }
+    let messages: ClientMessage[]
+    try {
+      messages = decodeFrame(data)
+    } catch (e) {
+      if (e instanceof WireError) return this.reject(CLOSE.MALFORMED, 'malformed', e.message)
+      throw e
+    }
+    this.queue = this.queue.then(() => this.handleAll(messages))
+  }
+
+  private async handleAll(messages: ClientMessage[]): Promise<void> {
+    for (const m of messages) {
+      if (this.closed) return
+      await this.handle(m)
+    }
+  }
+
+  private async handle(m: ClientMessage): Promise<void> {
+    const { room } = this.ctx
+    switch (m.type) {
+      case 'sync-step1': {
+        let reply: Uint8Array
+        try {
+          reply = Y.encodeStateAsUpdate(room.doc, m.stateVector)
+        } catch {
+          return this.reject(CLOSE.MALFORMED, 'malformed', 'sync step 1 carries a malformed state vector')
+        }
+        this.send(syncStep2(reply))
+        return
+      }
+      case 'sync-step2':
+      case 'update':
+        return this.write(m.update)
+      case 'awareness':
+        try {
+          const before = new Set(room.awareness.getStates().keys())
+          awarenessProtocol.applyAwarenessUpdate(room.awareness, m.update, this)
+          for (const id of room.awareness.getStates().keys()) if (!before.has(id)) this.clientIds.add(id)
+        } catch {
+          return this.reject(CLOSE.MALFORMED, 'malformed', 'malformed awareness update')
+        }
+        this.ctx.metrics.awarenessRelayed++
+        return
+      case 'query-awareness':
+        this.send(awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(room.awareness, [...room.awareness.getStates().keys()])))
+        return
+      case 'auth':
+        return
+    }
+  }
+
+  private write(update: Uint8Array): Promise<void> | void {
+    if (this.ctx.role !== 'write') {
+      // `[S3]`: refused and counted; the connection stays to read and see presence.
+      this.ctx.metrics.readOnlyWritesRefused++
+      this.ctx.metrics.reject('read_only')
+      if (!this.deniedSent) {
+        this.deniedSent = true
+        this.send(permissionDenied('read-only token: updates are refused'))
+      }
+      return
+    }
+    if (!this.takeToken()) {
+      return this.reject(CLOSE.RATE_LIMITED, 'rate_limited', `more than ${this.ctx.limits.updatesPerSecond} updates per second`)
+    }
+    // A sync step 2 from a client that is already in sync carries an empty update.
+    if (update.length === 2 && update[0] === 0 && update[1] === 0) return
+    const submitted = this.ctx.room.submit([update], { client: updateClient(update), user: this.ctx.user })
+    // Not awaited: later messages need not wait for this append; the room keeps order.
+    submitted.catch((e: unknown) => {
+      if (e instanceof InvalidUpdateError) this.reject(CLOSE.INVALID_UPDATE, 'invalid_update', e.reason)
+      else {
+        this.ctx.logger.error('append failed', { room: this.ctx.room.name, error: (e as Error).message })
+        this.reject(CLOSE.INTERNAL, 'append_failed', 'the update could not be stored; reconnect to resync')
+      }
+    })
+  }
+
+  private takeToken(): boolean {
+    const now = Date.now()
+    const rate = this.ctx.limits.updatesPerSecond
+    this.tokens = Math.min(rate * 2, this.tokens + ((now - this.lastRefill) / 1000) * rate)
+    this.lastRefill = now
+    if (this.tokens < 1) return false
+    this.tokens -= 1
+    return true
+  }
+
+  private reject(code: number, reason: string, message: string): void {
+    this.ctx.metrics.reject(reason)
+    this.ctx.logger.warn('closing connection', { room: this.ctx.room.name, code, reason: message })
+    this.close(code, message)
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return
+    // Close reasons are limited to 123 bytes by the WebSocket protocol.
+    this.ws.close(code, Buffer.from(reason).subarray(0, 123).toString())
+    this.cleanup()
+  }
+
+  private cleanup(): void {
+    if (this.closed) return
+    this.closed = true
+    clearInterval(this.timer)
+    this.ctx.metrics.connections--
+    this.ctx.room.peers.delete(this)
+    if (this.clientIds.size > 0) awarenessProtocol.removeAwarenessStates(this.ctx.room.awareness, [...this.clientIds], REMOTE_ORIGIN)
+    this.onClosed?.()
+  }
+
+  /** Set by the server: called once when the connection is gone. */
+  onClosed?: () => void
+}

@@ -1,0 +1,87 @@
+/**
+ * The HTTP read API on the server's port: liveness, metrics, and time-travel
+ * reads served from the projection. Tokens come as `Authorization: Bearer`.
+ */
+import type http from 'node:http'
+import { type At, TimeTravel } from '../projection/time-travel.js'
+import type { SqlDatabase } from '../projection/sql.js'
+import type { Metrics } from './metrics.js'
+import { TokenError, verifyToken } from './tokens.js'
+
+export interface HttpApiOptions {
+  secret: string | null
+  metrics: Metrics
+  /** The projection; absent when the server runs without one. */
+  projection: SqlDatabase | null
+  /** Updates the lag gauge before /metrics renders. */
+  refreshMetrics?: () => void
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+function parseAt(raw: string | null, name: string): At | undefined {
+  if (raw === null || raw === '') return undefined
+  if (/^\d+$/.test(raw)) return { seq: Number(raw) }
+  const t = Date.parse(raw)
+  if (Number.isNaN(t)) throw new HttpError(400, `${name} must be a log position (digits) or an ISO date/time, got ${JSON.stringify(raw)}`)
+  return { time: t }
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  const text = type === 'application/json' ? JSON.stringify(body) : String(body)
+  res.writeHead(status, { 'content-type': type === 'application/json' ? 'application/json; charset=utf-8' : type, 'cache-control': 'no-store' })
+  res.end(text)
+}
+
+export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  const tt = opts.projection ? new TimeTravel(opts.projection) : null
+  const authorize = (req: http.IncomingMessage, room: string) => {
+    if (opts.secret === null) return
+    const h = req.headers.authorization
+    const token = h?.startsWith('Bearer ') ? h.slice(7) : null
+    try {
+      verifyToken(opts.secret, token, room)
+    } catch (e) {
+      if (e instanceof TokenError) {
+        opts.metrics.reject(`token_${e.code}`)
+        throw new HttpError(e.code === 'wrong_room' ? 403 : 401, e.message)
+      }
+      throw e
+    }
+  }
+  return (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost')
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'only GET is served')
+      if (url.pathname === '/healthz') return send(res, 200, { ok: true })
+      if (url.pathname === '/metrics') {
+        opts.refreshMetrics?.()
+        return send(res, 200, opts.metrics.render(), 'text/plain; version=0.0.4')
+      }
+      const scene = /^\/rooms\/([^/]+)\/scene$/.exec(url.pathname)
+      const history = /^\/rooms\/([^/]+)\/objects\/([^/]+)\/history$/.exec(url.pathname)
+      if (!scene && !history) throw new HttpError(404, `no route for ${url.pathname}`)
+      const room = decodeURIComponent((scene ?? history)![1]!)
+      authorize(req, room)
+      if (!tt) throw new HttpError(503, 'this server runs without a projection')
+      if (scene) {
+        const at = parseAt(url.searchParams.get('at'), 'at')
+        return send(res, 200, { room, at: tt.resolve(at), objects: tt.sceneAt(room, at) })
+      }
+      const id = decodeURIComponent(history![2]!)
+      const from = parseAt(url.searchParams.get('from'), 'from')
+      const to = parseAt(url.searchParams.get('to'), 'to')
+      return send(res, 200, { room, object: id, points: tt.path(room, id, from, to) })
+    } catch (e) {
+      if (e instanceof HttpError) return send(res, e.status, { error: e.message })
+      return send(res, 500, { error: (e as Error).message })
+    }
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The sync server: y-websocket protocol over `ws` and the HTTP read API on one
+ * port. Rooms are loaded on first connection and unloaded when idle.
+ */
+import http from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer } from 'ws'
+import type { EventLog } from '../log/event-log.js'
+import { type Logger, silentLogger } from '../logger.js'
+import type { SqlDatabase } from '../projection/sql.js'
+import { CLOSE } from './close-codes.js'
+import { Connection, DEFAULT_LIMITS, type Limits } from './connection.js'
+import { createHttpHandler } from './http-api.js'
+import { Metrics } from './metrics.js'
+import { Room } from './room.js'
+import { type Role, TokenError, verifyToken } from './tokens.js'
+
+export interface SyncServerOptions {
+  log: EventLog
+  /** The projection database the HTTP API reads; null for none. */
+  projection?: SqlDatabase | null
+  host?: string
+  port?: number
+  /** HMAC secret for tokens; null runs without auth (loopback only). */
+  secret?: string | null
+  limits?: Partial<Limits>
+  logger?: Logger
+  metrics?: Metrics
+  /** How long a room with no connections stays loaded. */
+  unloadAfterMs?: number
+  /** Apply what other processes append (shared stores such as FoundationDB). */
+  tailForeign?: boolean
+  /** Updates the projector-lag gauge before /metrics renders. */
+  refreshMetrics?: () => void
+}
+
+export class ConfigError extends Error {
+  readonly code = 'config'
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host)
+}
+
+function refuse(socket: Duplex, status: number, text: string, message: string): void {
+  const body = JSON.stringify({ error: message })
+  socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
+}
+
+export class SyncServer {
+  readonly metrics: Metrics
+  private readonly http: http.Server
+  private readonly wss: WebSocketServer
+  private readonly rooms = new Map<string, Room>()
+  private readonly unloadTimers = new Map<string, NodeJS.Timeout>()
+  private readonly connections = new Set<Connection>()
+  private readonly limits: Limits
+  private readonly logger: Logger
+  private readonly secret: string | null
+  private readonly unsubscribe: () => void
+  private closing = false
+
+  constructor(private readonly opts: SyncServerOptions) {
+    this.secret = opts.secret ?? null
+    const host = opts.host ?? '127.0.0.1'
+    if (!isLoopback(host) && !this.secret) {
+      throw new ConfigError(`refusing to listen on ${host} without a secret: pass --secret (or SCENESYNC_SECRET), or bind to 127.0.0.1`)
+    }
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
+    this.logger = opts.logger ?? silentLogger
+    this.metrics = opts.metrics ?? new Metrics()
+    this.http = http.createServer(
+      createHttpHandler({ secret: this.secret, metrics: this.metrics, projection: opts.projection ?? null, ...(opts.refreshMetrics ? { refreshMetrics: opts.refreshMetrics } : {}) }),
+    )
+    // ws closes with 1009 above this; below it, our own limit answers with 4413 and a reason.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxMessageBytes + 1024 })
+    this.http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head))
+    this.unsubscribe = opts.log.subscribe((room, cursor) => this.rooms.get(room)?.heard(cursor))
+  }
+
+  listen(): Promise<{ host: string; port: number }> {
+    const host = this.opts.host ?? '127.0.0.1'
+    return new Promise((resolve, reject) => {
+      this.http.once('error', reject)
+      this.http.listen(this.opts.port ?? 1234, host, () => {
+        this.http.off('error', reject)
+        const addr = this.http.address()
+        resolve({ host, port: typeof addr === 'object' && addr ? addr.port : (this.opts.port ?? 1234) })
+      })
+    })
+  }
+
+  get roomCount(): number {
+    return this.rooms.size
+  }
+
+  private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.closing) return refuse(socket, 503, 'Service Unavailable', 'server is shutting down')
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    let room: string
+    try {
+      room = decodeURIComponent(url.pathname.slice(1))
+    } catch {
+      return refuse(socket, 400, 'Bad Request', 'room name is not valid URL encoding')
+    }
+    if (room.length === 0 || room.length > 256) return refuse(socket, 400, 'Bad Request', 'the room is the URL path: ws://host:port/<room>, 1..256 characters')
+    let role: Role = 'write'
+    let user = url.searchParams.get('name') ?? 'anonymous'
+    let expiresAt: number | null = null
+    if (this.secret) {
+      try {
+        const claims = verifyToken(this.secret, url.searchParams.get('token'), room)
+        role = claims.role
+        if (claims.name) user = claims.name
+        expiresAt = claims.exp * 1000
+      } catch (e) {
+        if (!(e instanceof TokenError)) throw e
+        this.metrics.reject(`token_${e.code}`)
+        return refuse(socket, e.code === 'wrong_room' ? 403 : 401, e.code === 'wrong_room' ? 'Forbidden' : 'Unauthorized', e.message)
+      }
+    }
+    const existing = this.rooms.get(room)
+    if (existing && existing.peers.size >= this.limits.connectionsPerRoom) {
+      this.metrics.reject('room_full')
+      return refuse(socket, 503, 'Service Unavailable', `room is full (${this.limits.connectionsPerRoom} connections)`)
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const r = this.room(room)
+      const conn = new Connection(ws, { room: r, role, user, expiresAt, limits: this.limits, metrics: this.metrics, logger: this.logger })
+      this.connections.add(conn)
+      conn.onClosed = () => {
+        this.connections.delete(conn)
+        if (r.peers.size === 0) this.scheduleUnload(room)
+      }
+    })
+  }
+
+  private room(name: string): Room {
+    const t = this.unloadTimers.get(name)
+    if (t) {
+      clearTimeout(t)
+      this.unloadTimers.delete(name)
+    }
+    let r = this.rooms.get(name)
+    if (!r) {
+      r = new Room(name, { log: this.opts.log, metrics: this.metrics, logger: this.logger, tailForeign: this.opts.tailForeign ?? false })
+      this.rooms.set(name, r)
+      this.metrics.roomsLoaded = this.rooms.size
+    }
+    return r
+  }
+
+  private scheduleUnload(name: string): void {
+    if (this.unloadTimers.has(name) || this.closing) return
+    const t = setTimeout(() => {
+      this.unloadTimers.delete(name)
+      const r = this.rooms.get(name)
+      if (!r || r.peers.size > 0) return
+      this.rooms.delete(name)
+      this.metrics.roomsLoaded = this.rooms.size
+      // Rooms with no clients leave memory; the log has everything.
+      void r.close()
+    }, this.opts.unloadAfterMs ?? 30_000)
+    t.unref()
+    this.unloadTimers.set(name, t)
+  }
+
+  /**
+   * Graceful stop: refuse new connections, let every submitted update finish
+   * its append and broadcast, then close the connections. Nothing acknowledged
+   * is lost; nothing half-done is acknowledged.
+   */
+  async close(): Promise<void> {
+    if (this.closing) return
+    this.closing = true
+    this.unsubscribe()
+    const stopped = new Promise<void>((resolve) => this.http.close(() => resolve()))
+    await Promise.all([...this.rooms.values()].map((r) => r.settled()))
+    for (const c of this.connections) c.close(CLOSE.GOING_AWAY, 'server shutting down')
+    for (const t of this.unloadTimers.values()) clearTimeout(t)
+    await Promise.all([...this.rooms.values()].map((r) => r.close()))
+    this.rooms.clear()
+    this.wss.close()
+    this.http.closeAllConnections()
+    await stopped
+  }
+}
