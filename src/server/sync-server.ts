@@ -72,8 +72,9 @@ export class SyncServer {
     this.http = http.createServer(
       createHttpHandler({ secret: this.secret, metrics: this.metrics, projection: opts.projection ?? null, ...(opts.refreshMetrics ? { refreshMetrics: opts.refreshMetrics } : {}) }),
     )
-    // ws closes with 1009 above this; below it, our own limit answers with 4413 and a reason.
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxMessageBytes + 1024 })
+    // Up to this, our own limit answers with 4413 and a reason; beyond it ws
+    // stops reading the frame and closes with 1009, so no frame is held whole.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxMessageBytes + Math.max(1 << 20, this.limits.maxMessageBytes) })
     this.http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head))
     this.unsubscribe = opts.log.subscribe((room, cursor) => this.rooms.get(room)?.heard(cursor))
   }
