@@ -91,26 +91,79 @@ export function readObject(
     xform: previous?.xform ?? null,
     pose: new Map(),
   }
-  const reportKey = (k: string) => report.keys === 'all' || report.keys.has(k)
-  for (const [key, value] of map.entries()) {
-    const c = checkField(key, value, id)
-    if (!c.ok) {
-      if (reportKey(key)) problems.push({ objectId: id, key, value, reason: c.reason })
-      continue
+  if (previous && report.keys !== 'all') {
+    // Only the changed keys need reading: the projector's hot path.
+    out.pose = previous.pose
+    for (const key of report.keys) readKey(id, map, key, previous, report.bones, out, problems, true)
+    if (!report.keys.has('pose') && report.bones !== 'all' && report.bones.size > 0) {
+      const pose = map.get('pose')
+      if (pose instanceof Y.Map) {
+        out.pose = new Map(previous.pose)
+        readBones(id, pose, previous.pose, report.bones, out.pose, problems)
+      }
     }
-    switch (key) {
-      case 'name': out.name = c.value as string; break
-      case 'type': out.type = c.value as string; break
-      case 'parent': out.parent = c.value as string | null; break
-      case 'visible': out.visible = c.value as boolean; break
-      case 'xform': out.xform = c.value as Xform; break
-      case 'pose': readPose(id, c.value as Y.Map<unknown>, previous?.pose, report.bones, out.pose, problems); break
-    }
+    return out
   }
+  for (const key of map.keys()) readKey(id, map, key, previous, report.bones, out, problems, report.keys === 'all' || report.keys.has(key))
   // A key deleted by a foreign client falls back to the default, as a fresh read would.
   if (!map.has('parent')) out.parent = null
   if (!map.has('visible')) out.visible = true
   return out
+}
+
+function readKey(
+  id: string,
+  map: Y.Map<unknown>,
+  key: string,
+  previous: ObjectState | undefined,
+  bones: ReadonlySet<string> | 'all',
+  out: ObjectState,
+  problems: Problem[],
+  report: boolean,
+): void {
+  const value = map.get(key)
+  if (value === undefined && !map.has(key)) {
+    // Removed by a foreign client: the default, as a fresh read gives.
+    if (key === 'parent') out.parent = null
+    else if (key === 'visible') out.visible = true
+    else if (key === 'pose') out.pose = new Map()
+    return
+  }
+  const c = checkField(key, value, id)
+  if (!c.ok) {
+    if (report) problems.push({ objectId: id, key, value, reason: c.reason })
+    return
+  }
+  switch (key) {
+    case 'name': out.name = c.value as string; break
+    case 'type': out.type = c.value as string; break
+    case 'parent': out.parent = c.value as string | null; break
+    case 'visible': out.visible = c.value as boolean; break
+    case 'xform': out.xform = c.value as Xform; break
+    case 'pose':
+      out.pose = new Map()
+      readPose(id, c.value as Y.Map<unknown>, previous?.pose, bones, out.pose, problems)
+      break
+  }
+}
+
+/** Re-reads only `bones` of a pose into `out` (a copy of the previous pose). */
+function readBones(id: string, pose: Y.Map<unknown>, previous: Map<string, Xform>, bones: ReadonlySet<string>, out: Map<string, Xform>, problems: Problem[]): void {
+  for (const bone of bones) {
+    const value = pose.get(bone)
+    if (value === undefined && !pose.has(bone)) {
+      out.delete(bone)
+      continue
+    }
+    const c = decodeXform(value)
+    if (c.ok) out.set(bone, c.value)
+    else {
+      problems.push({ objectId: id, key: 'pose', bone, value, reason: `bone ${JSON.stringify(bone)}: ${c.reason}` })
+      const kept = previous.get(bone)
+      if (kept) out.set(bone, kept)
+      else out.delete(bone)
+    }
+  }
 }
 
 function readPose(
