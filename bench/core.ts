@@ -42,7 +42,7 @@ export async function runCore(): Promise<Record<string, unknown>> {
     const log = SqliteEventLog.open(dir, { durability })
     const projFile = path.join(dir, 'projection.sqlite')
     const db = openDatabase(projFile)
-    const projector = new Projector(log, db)
+    const projector = new Projector(log, db, { worker: process.env.BENCH_LIVE_WORKER !== '0' })
     await log.append(ROOM, w.setup.map((u) => ({ update: u.update, origin: { client: u.client, user: `editor-${u.editor}` } })))
     await projector.catchUp()
     const setupEntries = w.setup.length
@@ -66,7 +66,9 @@ export async function runCore(): Promise<Record<string, unknown>> {
     const freshFile = path.join(dir, 'fresh.sqlite')
     const fresh = openDatabase(freshFile)
     const tProject = now()
-    await new Projector(log, fresh, { snapshotEvery: 0 }).catchUp()
+    const freshProjector = new Projector(log, fresh, { snapshotEvery: 0, worker: true })
+    await freshProjector.catchUp()
+    await freshProjector.stop()
     const projectMs = now() - tProject
     fresh.close()
 

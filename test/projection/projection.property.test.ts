@@ -105,6 +105,38 @@ describe('projection', () => {
     expect(dumpTables(db)).toEqual(dumpTables(await rebuild(log)))
   })
 
+  it('[P1] [P2] the pipelined projector (Yjs in a worker thread) writes the same rows, also across crashes at every point', () =>
+    checkProperty(
+      'P1 P2 worker pipeline',
+      fc.asyncProperty(
+        scriptArb,
+        fc.integer({ min: 1, max: 9 }),
+        fc.array(fc.record({ point: fc.constantFrom(...CRASH_POINTS), after: fc.nat(4) }), { maxLength: 3 }),
+        async (steps, batchSize, crashes) => {
+          const log = memoryLog()
+          await appendAll(log, produce(steps))
+          const db = openDatabase(':memory:')
+          for (const c of crashes) {
+            let seen = 0
+            const crashHook = (point: CrashPoint) => {
+              if (point === c.point && seen++ === c.after) throw new Crash(point)
+            }
+            const p = new Projector(log, db, { batchSize, snapshotEvery: 3, worker: true, crashHook })
+            await p.catchUp().catch((e: unknown) => {
+              if (!(e instanceof Crash)) throw e
+            })
+            await p.stop()
+          }
+          const p = new Projector(log, db, { batchSize, snapshotEvery: 3, worker: true })
+          await p.catchUp()
+          await p.stop()
+          expect(dumpTables(db)).toEqual(dumpTables(await rebuild(log)))
+          await log.close()
+        },
+      ),
+      { numRuns: 15 },
+    ))
+
   it('[P3] scene_at(k) equals the current-state tables as they were after prefix k', () =>
     checkProperty(
       'P3 scene_at',

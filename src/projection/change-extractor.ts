@@ -1,0 +1,151 @@
+/**
+ * The Yjs side of the projector: applies log entries to one Y.Doc per room and
+ * turns what each entry changed into rows (a RowBatch). It touches no
+ * database, so it can run in a worker thread while the caller writes the
+ * previous batch. What it needs from outside (a room's doc as of a cursor, the
+ * last projected state of a room's objects) comes through a RoomSource.
+ */
+import * as Y from 'yjs'
+import { type ObjectState, type Problem, type SceneChanges, SceneDoc, collectChanges, readObject } from '../crdt/index.js'
+import type { Cursor, LogEntry } from '../log/event-log.js'
+import { applyLogged } from './load-room.js'
+import { xformColumns } from './object-rows.js'
+import type { CurrentRow, HistoryRow, RowBatch } from './row-batch.js'
+
+export interface RoomSource {
+  /** The room's doc as of `upTo` (inclusive): a state update (null when empty), its last cursor, entries since its snapshot. */
+  loadRoom(room: string, upTo: Cursor): Promise<{ state: Uint8Array | null; cursor: Cursor; tail: number }>
+  /** The last projected state of each object of the room. */
+  loadStates(room: string): Promise<Map<string, ObjectState>>
+}
+
+interface RoomState {
+  room: string
+  scene: SceneDoc
+  states: Map<string, ObjectState>
+  changes: SceneChanges | null
+  sinceSnapshot: number
+  lastCursor: Cursor
+}
+
+/** JSON for the rejected table: bounded, and never throws on odd values. */
+export function valueText(v: unknown): string {
+  let s: string
+  try {
+    s =
+      JSON.stringify(v, (_k, x: unknown) => {
+        if (x instanceof Uint8Array) return `<${x.length} bytes>`
+        if (typeof x === 'bigint') return `${x}n`
+        if (typeof x === 'number' && !Number.isFinite(x)) return String(x)
+        if (x !== null && typeof x === 'object' && typeof (x as { toJSON?: unknown }).toJSON === 'function') return (x as { toJSON(): unknown }).toJSON()
+        return x
+      }) ?? String(v)
+  } catch {
+    s = String(v)
+  }
+  return s.length > 1000 ? s.slice(0, 1000) + '…' : s
+}
+
+function historyRow(room: string, s: ObjectState, seq: number, deleted: boolean): HistoryRow {
+  return [room, s.id, seq, deleted ? 1 : 0, s.name, s.type, s.parent, s.visible ? 1 : 0, ...xformColumns(s.xform)]
+}
+
+export class ChangeExtractor {
+  private readonly rooms = new Map<string, RoomState>()
+  /** Cursor of the last entry extracted: rooms first seen are loaded as of it. */
+  private position: Cursor
+
+  constructor(
+    private readonly source: RoomSource,
+    start: Cursor,
+    private readonly snapshotEvery: number,
+  ) {
+    this.position = start
+  }
+
+  /** Applies `entries` (the next ones of the feed, the first at position `firstSeq`) and returns their rows. */
+  async extract(entries: LogEntry[], firstSeq: number): Promise<RowBatch> {
+    // Loading reads outside; the loop below runs without awaiting.
+    for (const e of entries) if (!this.rooms.has(e.room)) this.rooms.set(e.room, await this.load(e.room))
+    const batch: RowBatch = { firstSeq, cursor: entries[entries.length - 1]!.cursor, events: [], history: [], bones: [], current: [], rejected: [], snapshots: [] }
+    const dirty = new Map<RoomState, Map<string, number>>()
+    let seq = firstSeq - 1
+    for (const entry of entries) {
+      seq++
+      const room = this.rooms.get(entry.room)!
+      room.changes = null
+      let failure: Error | null = null
+      applyLogged(room.scene.doc, entry.update, (e) => (failure = e))
+      room.lastCursor = entry.cursor
+      room.sinceSnapshot++
+      batch.events.push([entry.room, entry.cursor, entry.time, entry.origin.client, entry.origin.user, entry.update.length])
+      if (room.changes) this.changes(batch, room, seq, room.changes, dirty)
+      if (failure) batch.rejected.push([seq, entry.room, '', '', null, 'null', `Yjs could not apply the update: ${(failure as Error).message}`])
+    }
+    // The current-state tables need only each object's last state of the batch.
+    for (const [room, ids] of dirty) {
+      for (const [id, changedAt] of ids) {
+        const s = room.states.get(id)
+        const row: CurrentRow = s ? [room.room, id, changedAt, s.name, s.type, s.parent, s.visible ? 1 : 0, ...xformColumns(s.xform)] : [room.room, id, changedAt]
+        batch.current.push(row)
+      }
+    }
+    this.position = batch.cursor
+    if (this.snapshotEvery > 0) {
+      for (const room of this.rooms.values()) {
+        if (room.sinceSnapshot < this.snapshotEvery) continue
+        batch.snapshots.push({ room: room.room, cursor: room.lastCursor, state: Y.encodeStateAsUpdate(room.scene.doc) })
+        room.sinceSnapshot = 0
+      }
+    }
+    return batch
+  }
+
+  private async load(name: string): Promise<RoomState> {
+    const loaded = await this.source.loadRoom(name, this.position)
+    const doc = new Y.Doc()
+    if (loaded.state) applyLogged(doc, loaded.state)
+    const scene = new SceneDoc(doc)
+    const room: RoomState = { room: name, scene, states: await this.source.loadStates(name), changes: null, sinceSnapshot: loaded.tail, lastCursor: loaded.cursor }
+    doc.on('afterTransaction', (tr: Y.Transaction) => {
+      room.changes = collectChanges(tr, scene.objects)
+    })
+    return room
+  }
+
+  private changes(batch: RowBatch, room: RoomState, seq: number, changes: SceneChanges, dirty: Map<RoomState, Map<string, number>>): void {
+    const objects = room.scene.objects
+    let ids = dirty.get(room)
+    if (!ids) dirty.set(room, (ids = new Map()))
+    const problems: Problem[] = []
+    for (const [id, change] of changes) {
+      const prev = room.states.get(id)
+      const map = objects.get(id) as unknown
+      if (!(map instanceof Y.Map)) {
+        if (map !== undefined) problems.push({ objectId: id, key: '', value: map, reason: 'object value must be a Y.Map' })
+        if (prev) {
+          batch.history.push(historyRow(room.room, prev, seq, true))
+          for (const bone of prev.pose.keys()) batch.bones.push([room.room, id, bone, seq, ...xformColumns(null)])
+          room.states.delete(id)
+          ids.set(id, seq)
+        }
+        continue
+      }
+      const state = readObject(id, map, prev, change, problems)
+      const ownFields = change.keys === 'all' || [...change.keys].some((k) => k !== 'pose')
+      if (ownFields || !prev) {
+        batch.history.push(historyRow(room.room, state, seq, false))
+        ids.set(id, seq)
+      }
+      const bones = change.bones === 'all' ? new Set([...(prev?.pose.keys() ?? []), ...state.pose.keys()]) : change.bones
+      for (const bone of bones) {
+        const now = state.pose.get(bone)
+        const before = prev?.pose.get(bone)
+        if (change.bones === 'all' && now === before) continue
+        if (now || before) batch.bones.push([room.room, id, bone, seq, ...xformColumns(now ?? null)])
+      }
+      room.states.set(id, state)
+    }
+    for (const p of problems) batch.rejected.push([seq, room.room, p.objectId, p.key, p.bone ?? null, valueText(p.value), p.reason])
+  }
+}
