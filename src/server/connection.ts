@@ -169,6 +169,10 @@ export class Connection implements RoomPeer {
         return
       }
       case 'sync-step2':
+        // A reconnecting client's reply carries its whole delete set even when
+        // it has nothing new; logging that would add an entry per connection.
+        if (this.addsNothing(m.update)) return
+        return this.write(m.update)
       case 'update':
         return this.write(m.update)
       case 'awareness':
@@ -186,6 +190,15 @@ export class Connection implements RoomPeer {
         return
       case 'auth':
         return
+    }
+  }
+
+  private addsNothing(update: Uint8Array): boolean {
+    try {
+      return Y.snapshotContainsUpdate(Y.snapshot(this.ctx.room.doc), update)
+    } catch {
+      // Not decodable: let the append refuse it with its reason.
+      return false
     }
   }
 

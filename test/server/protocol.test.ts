@@ -141,6 +141,22 @@ describe('sync server', () => {
     expect(scene.objects[0]).toMatchObject({ id: 'cube', xform: { location: [1, 2, 3] } })
   })
 
+  it('a client that reconnects with nothing new adds no log entry, though its sync reply carries its delete set', async () => {
+    const s = await server()
+    const a = provider(s.url, 'again')
+    await waitFor(() => a.p.synced)
+    const m = a.doc.getMap('objects')
+    for (let i = 0; i < 20; i++) m.set('k', i) // overwrites: a delete set
+    await waitFor(async () => (await s.log.readRoom('again', START)).length === 20)
+    a.p.disconnect()
+    a.p.connect()
+    await waitFor(() => a.p.synced)
+    const b = provider(s.url, 'again')
+    await waitFor(() => b.p.synced && b.doc.getMap('objects').get('k') === 19)
+    await new Promise((r) => setTimeout(r, 200))
+    expect((await s.log.readRoom('again', START)).length).toBe(20)
+  })
+
   it('relays presence, answers query-awareness, and removes a leaving client’s presence', async () => {
     const s = await server()
     const a = provider(s.url, 'p')
