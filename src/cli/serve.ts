@@ -40,7 +40,8 @@ export async function startServe(argv: readonly string[], logger: Logger): Promi
   fs.mkdirSync(data, { recursive: true })
   const log = await openStore(store, data, logger)
   const db = openDatabase(projectionFile(data))
-  const projector = new Projector(log, db, { logger })
+  // The Yjs half of the projector runs on the second core, off the server's event loop.
+  const projector = new Projector(log, db, { logger, worker: true })
   let head: Cursor = await log.head()
   const offLog = log.subscribe((_room, c) => {
     if (c > head) head = c
