@@ -40,8 +40,9 @@ export async function startServe(argv: readonly string[], logger: Logger): Promi
   fs.mkdirSync(data, { recursive: true })
   const log = await openStore(store, data, logger)
   const db = openDatabase(projectionFile(data))
-  // The Yjs half of the projector runs on the second core, off the server's event loop.
-  const projector = new Projector(log, db, { logger, worker: true })
+  // The Yjs half of the projector runs on the second core, off the server's event loop;
+  // small batches bound how long one SQLite commit holds the loop.
+  const projector = new Projector(log, db, { logger, worker: true, batchSize: 500 })
   let head: Cursor = await log.head()
   const offLog = log.subscribe((_room, c) => {
     if (c > head) head = c

@@ -165,6 +165,8 @@ export class Projector {
         if (n === 0) return total
         total += n
         onProgress?.(this.seq)
+        // SQLite calls are synchronous: let I/O in between batches.
+        await new Promise((r) => setImmediate(r))
       }
     }
     let total = 0

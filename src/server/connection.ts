@@ -74,6 +74,7 @@ export class Connection implements RoomPeer {
   private lastRefill = Date.now()
   private deniedSent = false
   private alive = true
+  private corked = false
   /** Awareness client ids this connection has announced, removed when it leaves. */
   private readonly clientIds = new Set<number>()
 
@@ -113,7 +114,25 @@ export class Connection implements RoomPeer {
       return
     }
     this.lastSent = Date.now()
+    this.cork()
     this.ws.send(frame)
+  }
+
+  /**
+   * A group commit broadcasts many updates in one stretch; corking the socket
+   * until the loop turns sends them in one write instead of a syscall per
+   * frame (still one protocol message per frame, as the v3 client needs).
+   */
+  private cork(): void {
+    if (this.corked) return
+    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
+    if (!socket) return
+    this.corked = true
+    socket.cork()
+    setImmediate(() => {
+      this.corked = false
+      socket.uncork()
+    })
   }
 
   private tick(): void {
