@@ -6,7 +6,7 @@
  */
 import type { Xform } from '../crdt/index.js'
 import { OBJECT_COLUMN_NAMES, XFORM_COLUMN_NAMES } from './schema.js'
-import { type ObjectRow, type XformRow, xformFromRow } from './object-rows.js'
+import { type ObjectRow, type XformRow, objectFromRow, xformFromRow } from './object-rows.js'
 import type { SqlDatabase, SqlStatement } from './sql.js'
 
 /** A point of history: a log position (1-based, inclusive) or a wall-clock time in ms. */
@@ -250,16 +250,7 @@ function toObjects(rows: SceneRows): SceneObject[] {
     if (!p) pose.set(b.object_id, (p = {}))
     p[b.bone] = x
   }
-  return rows.objects.map((r) => ({
-    id: r.object_id,
-    name: r.name,
-    type: r.type,
-    parent: r.parent,
-    visible: r.visible === 1,
-    xform: xformFromRow(r),
-    pose: pose.get(r.object_id) ?? {},
-    seq: r.seq,
-  }))
+  return rows.objects.map((r) => ({ ...objectFromRow(r), pose: pose.get(r.object_id) ?? {}, seq: r.seq }))
 }
 
 function fieldChanges(a: SceneObject, b: SceneObject): FieldChange[] {

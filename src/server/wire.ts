@@ -98,29 +98,17 @@ function frame(write: (e: encoding.Encoder) => void): Uint8Array {
   return encoding.toUint8Array(e)
 }
 
-export function syncStep1(stateVector: Uint8Array): Uint8Array {
+function syncMessage(sub: number, payload: Uint8Array): Uint8Array {
   return frame((e) => {
     encoding.writeVarUint(e, MSG_SYNC)
-    encoding.writeVarUint(e, SYNC_STEP1)
-    encoding.writeVarUint8Array(e, stateVector)
+    encoding.writeVarUint(e, sub)
+    encoding.writeVarUint8Array(e, payload)
   })
 }
 
-export function syncStep2(update: Uint8Array): Uint8Array {
-  return frame((e) => {
-    encoding.writeVarUint(e, MSG_SYNC)
-    encoding.writeVarUint(e, SYNC_STEP2)
-    encoding.writeVarUint8Array(e, update)
-  })
-}
-
-export function updateMessage(update: Uint8Array): Uint8Array {
-  return frame((e) => {
-    encoding.writeVarUint(e, MSG_SYNC)
-    encoding.writeVarUint(e, SYNC_UPDATE)
-    encoding.writeVarUint8Array(e, update)
-  })
-}
+export const syncStep1 = (stateVector: Uint8Array): Uint8Array => syncMessage(SYNC_STEP1, stateVector)
+export const syncStep2 = (update: Uint8Array): Uint8Array => syncMessage(SYNC_STEP2, update)
+export const updateMessage = (update: Uint8Array): Uint8Array => syncMessage(SYNC_UPDATE, update)
 
 export function awarenessMessage(update: Uint8Array): Uint8Array {
   return frame((e) => {
