@@ -4,6 +4,8 @@
  */
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   core: async () => (await import('./core.js')).runCore(),
+  sync: async () => (await import('./sync.js')).runSync(),
+  blender: async () => (await import('./blender.js')).runBlender(),
 }
 
 const name = process.argv[2]

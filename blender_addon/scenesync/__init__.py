@@ -1,0 +1,47 @@
+"""scenesync: edit one Blender scene together, live.
+
+The add-on starts the scenesync agent, sends this Blender's edits to it and
+applies everyone else's. The logic lives in core/ (no bpy); the modules here
+are the glue to Blender. See blender_addon/README.md for installing and
+connecting, and docs/agent-protocol.md for what travels to the agent.
+"""
+
+bl_info = {
+    'name': 'scenesync',
+    'author': 'scenesync contributors',
+    'version': (0, 1, 0),
+    'blender': (3, 4, 0),
+    'location': 'View3D > Sidebar > Scenesync',
+    'description': 'Several people edit one scene live: transforms, poses, presence; every edit kept in a log',
+    'category': '3D View',
+}
+
+if 'bpy' in locals():
+    # Reloading scripts (F3 > Reload Scripts) re-imports in dependency order.
+    import importlib
+    for _m in (core.xform, core.protocol, core.coalescer, core.shadow, core.inflight, core.capture, core.merge,  # noqa: F821
+               core.undo, core.session, core.agent_process, core.colors, core.ids, core.world,  # noqa: F821
+               blender_world, props, ui_state, runtime, operators, panel, presence):  # noqa: F821
+        importlib.reload(_m)
+
+import bpy  # noqa: E402
+
+from . import core  # noqa: E402,F401
+from . import blender_world, operators, panel, presence, props, runtime, ui_state  # noqa: E402,F401
+
+_MODULES = (props, operators, panel, presence, runtime)
+
+
+def pump():
+    """The function the timer calls; headless scripts call it themselves."""
+    return runtime.pump()
+
+
+def register():
+    for m in _MODULES:
+        m.register()
+
+
+def unregister():
+    for m in reversed(_MODULES):
+        m.unregister()

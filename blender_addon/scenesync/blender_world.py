@@ -1,0 +1,209 @@
+"""The session's World (core/world.py) on top of bpy: reading and writing the
+synced fields of the objects of the current scene, named by their stable id.
+
+References to Blender objects are only kept within one main-thread call
+(``begin`` starts one): an undo or a deletion by an operator frees objects, and
+touching a freed object from Python can crash Blender. Between calls only ids
+and memory addresses (plain ints) are kept.
+"""
+import bpy
+from mathutils import Matrix
+
+from .core import ids as IDS
+from .core.world import Snap, World
+
+PROP = 'scenesync_id'
+_IDENTITY = Matrix.Identity(4)
+
+# Object types whose data can be created empty; the rest arrive as empties.
+_DATA = {
+    'MESH': lambda n: bpy.data.meshes.new(n),
+    'CURVE': lambda n: bpy.data.curves.new(n, 'CURVE'),
+    'SURFACE': lambda n: bpy.data.curves.new(n, 'SURFACE'),
+    'FONT': lambda n: bpy.data.curves.new(n, 'FONT'),
+    'ARMATURE': lambda n: bpy.data.armatures.new(n),
+    'CAMERA': lambda n: bpy.data.cameras.new(n),
+    'LIGHT': lambda n: bpy.data.lights.new(n, 'POINT'),
+    'LATTICE': lambda n: bpy.data.lattices.new(n),
+}
+
+
+def read_xform(o):
+    """Works for objects and pose bones alike: both hold their local transform
+    in these channels (``matrix_basis`` split up)."""
+    m = o.rotation_mode
+    if m == 'QUATERNION':
+        r = o.rotation_quaternion[:]
+    elif m == 'AXIS_ANGLE':
+        r = o.rotation_axis_angle[:]
+    else:
+        r = o.rotation_euler[:]
+    return (m, o.location[:], r, o.scale[:])
+
+
+def write_xform(o, x) -> None:
+    mode, loc, rot, scale = x
+    if o.rotation_mode != mode:
+        o.rotation_mode = mode
+    o.location = loc
+    if mode == 'QUATERNION':
+        o.rotation_quaternion = rot
+    elif mode == 'AXIS_ANGLE':
+        o.rotation_axis_angle = rot
+    else:
+        o.rotation_euler = rot
+    o.scale = scale
+
+
+def is_synced(o) -> bool:
+    # Linked library data is read-only here: it cannot carry our id.
+    return o.library is None
+
+
+class BlenderWorld(World):
+    def __init__(self):
+        self.known = {}        # id -> as_pointer() of the object that holds it
+        self._index = None
+        self._complete = False
+
+    @staticmethod
+    def scene():
+        return bpy.context.scene
+
+    def begin(self, objs=None) -> None:
+        """Starts a main-thread call, optionally with objects already at hand."""
+        self._index = dict(objs) if objs else {}
+        self._complete = False
+
+    def forget_pointers(self) -> None:
+        """After undo or a file load, addresses no longer tell objects apart."""
+        self.known = {}
+        self._index, self._complete = {}, False
+
+    def obj(self, oid):
+        o = self._index.get(oid) if self._index is not None else None
+        if o is None and not self._complete:
+            self.scan()
+            o = self._index.get(oid)
+        return o
+
+    def ensure_id(self, o) -> str:
+        oid = getattr(o, PROP)
+        if not oid:
+            oid = IDS.new_id()
+            setattr(o, PROP, oid)
+            self.known[oid] = o.as_pointer()
+        return oid
+
+    def scan(self) -> dict:
+        objs = [o for o in self.scene().objects if is_synced(o)]
+        entries = [(o.as_pointer(), getattr(o, PROP)) for o in objs]
+        dup = set(IDS.duplicates([e for e in entries if e[1]], self.known))
+        out, index = {}, {}
+        for o, (ptr, oid) in zip(objs, entries):
+            if not oid or ptr in dup:
+                oid = IDS.new_id()
+                setattr(o, PROP, oid)
+            self.known[oid] = ptr
+            index[oid] = o
+            out[oid] = _visible(o)
+        self._index, self._complete = index, True
+        return out
+
+    def snapshot(self, oid):
+        o = self.obj(oid)
+        if o is None:
+            return None
+        p = o.parent
+        if p is not None and o.matrix_parent_inverse != _IDENTITY:
+            # The doc's xform is local to the parent; a parent inverse (set by
+            # Ctrl+P) would make the same value look different elsewhere. Fold
+            # it into the local transform; the object does not move.
+            basis = o.matrix_parent_inverse @ o.matrix_basis
+            o.matrix_parent_inverse = _IDENTITY
+            o.matrix_basis = basis
+        return Snap(o.name, o.type, self.ensure_id(p) if p is not None else None, _visible(o), read_xform(o))
+
+    def pose(self, oid):
+        o = self.obj(oid)
+        if o is None or o.type != 'ARMATURE' or o.pose is None:
+            return None
+        return {pb.name: read_xform(pb) for pb in o.pose.bones}
+
+    def create(self, oid, name, type):
+        make = _DATA.get(type)
+        o = bpy.data.objects.new(name, make(name) if make else None)
+        self.scene().collection.objects.link(o)
+        setattr(o, PROP, oid)
+        self.known[oid] = o.as_pointer()
+        if self._index is not None:
+            self._index[oid] = o
+        return True
+
+    def delete(self, oid):
+        o = self.obj(oid)
+        if o is not None:
+            self._index.pop(oid, None)
+            self.known.pop(oid, None)
+            bpy.data.objects.remove(o, do_unlink=True)
+
+    def set_name(self, oid, name):
+        o = self.obj(oid)
+        o.name = name
+        return o.name
+
+    def set_parent(self, oid, parent):
+        o = self.obj(oid)
+        p = None if parent is None else self.obj(parent)
+        if parent is not None and p is None:
+            return False
+        o.parent = p
+        if p is not None and o.parent != p:
+            return False  # Blender refused it (a parent loop)
+        o.matrix_parent_inverse = _IDENTITY
+        return True
+
+    def set_visible(self, oid, visible):
+        try:
+            self.obj(oid).hide_set(not visible)
+        except RuntimeError:
+            pass  # not in the view layer (an excluded collection): nothing to show or hide
+
+    def set_xform(self, oid, x):
+        o = self.obj(oid)
+        write_xform(o, x)
+        if o.parent is not None and o.matrix_parent_inverse != _IDENTITY:
+            o.matrix_parent_inverse = _IDENTITY
+        return read_xform(o)
+
+    def set_bones(self, oid, bones):
+        o = self.obj(oid)
+        out = {}
+        if o is None or o.pose is None:
+            return out
+        for name, x in bones.items():
+            pb = o.pose.bones.get(name)
+            if pb is not None:
+                write_xform(pb, x)
+                out[name] = read_xform(pb)
+        return out
+
+    def is_armature(self, oid) -> bool:
+        o = self.obj(oid)
+        return o is not None and o.type == 'ARMATURE'
+
+    def names(self, ids) -> list:
+        """Local names of objects, for the peers list (display only)."""
+        out = []
+        for oid in ids:
+            o = self.obj(oid)
+            if o is not None:
+                out.append(o.name)
+        return out
+
+
+def _visible(o) -> bool:
+    try:
+        return not o.hide_get()
+    except RuntimeError:
+        return True

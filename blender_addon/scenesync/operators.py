@@ -1,0 +1,47 @@
+"""Connect and Disconnect, as operators so they can sit on buttons and in search."""
+import bpy
+
+from . import runtime
+from .props import prefs
+
+
+class SCENESYNC_OT_connect(bpy.types.Operator):
+    bl_idname = 'scenesync.connect'
+    bl_label = 'Connect'
+    bl_description = 'Start the agent and join the room set in the add-on preferences'
+    bl_options = set()  # connecting is not an edit: no undo step
+
+    def execute(self, context):
+        p = prefs(context)
+        if p is None:
+            self.report({'ERROR'}, 'scenesync preferences are missing (is the add-on enabled?)')
+            return {'CANCELLED'}
+        if not runtime.connect(p.server_url, p.room, p.display_name, p.token, p.agent_command):
+            self.report({'ERROR'}, runtime.session.error)
+            return {'CANCELLED'}
+        return {'FINISHED'}
+
+
+class SCENESYNC_OT_disconnect(bpy.types.Operator):
+    bl_idname = 'scenesync.disconnect'
+    bl_label = 'Disconnect'
+    bl_description = 'Stop the agent; edits made meanwhile are merged on the next connect'
+    bl_options = set()
+
+    def execute(self, context):
+        runtime.disconnect()
+        runtime.pump()
+        return {'FINISHED'}
+
+
+CLASSES = (SCENESYNC_OT_connect, SCENESYNC_OT_disconnect)
+
+
+def register() -> None:
+    for c in CLASSES:
+        bpy.utils.register_class(c)
+
+
+def unregister() -> None:
+    for c in reversed(CLASSES):
+        bpy.utils.unregister_class(c)

@@ -1,0 +1,65 @@
+"""The 3D Viewport sidebar tab: connection, status, and who else is here."""
+import textwrap
+
+import bpy
+
+from . import runtime
+from .core.session import STATUS_LABELS
+from .props import prefs
+
+_ICONS = {'synced': 'CHECKMARK', 'connecting': 'SORTTIME', 'starting': 'SORTTIME',
+          'offline': 'UNLINKED', 'error': 'ERROR', 'disconnected': 'RADIOBUT_OFF'}
+
+
+class VIEW3D_PT_scenesync(bpy.types.Panel):
+    bl_space_type = 'VIEW_3D'
+    bl_region_type = 'UI'
+    bl_category = 'Scenesync'
+    bl_label = 'Scenesync'
+
+    def draw(self, context):
+        layout = self.layout
+        s = runtime.session
+        p = prefs(context)
+        if p is not None:
+            col = layout.column(align=True)
+            col.enabled = not s.connected
+            col.prop(p, 'server_url', text='')
+            col.prop(p, 'room')
+            col.prop(p, 'display_name', text='Name')
+        row = layout.row()
+        row.scale_y = 1.3
+        if s.connected:
+            row.operator('scenesync.disconnect', icon='CANCEL')
+        else:
+            row.operator('scenesync.connect', icon='URL')
+        layout.label(text=STATUS_LABELS.get(s.status, s.status), icon=_ICONS.get(s.status, 'INFO'))
+        if s.error:
+            box = layout.box()
+            box.alert = True
+            for i, line in enumerate(textwrap.wrap(s.error, 40)[:6]):
+                box.label(text=line, icon='ERROR' if i == 0 else 'BLANK1')
+        peers = context.window_manager.scenesync_peers
+        if s.connected:
+            layout.label(text=f'Others here: {len(peers)}')
+        for peer in peers:
+            row = layout.row(align=True)
+            swatch = row.row()
+            swatch.ui_units_x = 1.2
+            swatch.prop(peer, 'color', text='')
+            row.label(text=peer.name)
+            if peer.selection:
+                layout.label(text=f'    selected: {peer.selection}')
+
+
+CLASSES = (VIEW3D_PT_scenesync,)
+
+
+def register() -> None:
+    for c in CLASSES:
+        bpy.utils.register_class(c)
+
+
+def unregister() -> None:
+    for c in reversed(CLASSES):
+        bpy.utils.unregister_class(c)
