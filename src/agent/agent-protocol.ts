@@ -152,6 +152,6 @@ export type Outbound =
   | { type: 'status'; status: 'connecting' | 'synced' | 'offline'; detail?: string }
   | ObjectMessage
   | { type: 'delete'; id: string }
-  | { type: 'scene'; objects: ObjectMessage[] }
+  | { type: 'scene'; reason: 'sync' | 'request'; req?: number | string; objects: ObjectMessage[] }
   | { type: 'peers'; peers: Array<{ client: number; name: string; color: string; selection: string[]; active: string | null }> }
   | { type: 'error'; message: string; req?: number | string }

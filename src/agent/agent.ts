@@ -47,6 +47,7 @@ export class Agent {
   private readonly journal: Journal
   private status: 'connecting' | 'synced' | 'offline' = 'connecting'
   private selection: { selection: string[]; active: string | null } = { selection: [], active: null }
+  private syncTimer: NodeJS.Timeout | null = null
 
   constructor(private readonly opts: AgentOptions) {
     const doc = new Y.Doc()
@@ -58,6 +59,11 @@ export class Agent {
       if (origin === JOURNAL_ORIGIN) return
       this.journal.append(u)
       if (this.journal.needsCompaction()) this.journal.compact(doc)
+      // Local edits reach the disk within 200 ms even across a power loss.
+      if (origin === LOCAL_ORIGIN && !this.syncTimer) this.syncTimer = setTimeout(() => {
+        this.syncTimer = null
+        this.journal.sync()
+      }, 200)
     })
     doc.on('afterTransaction', (tr: Y.Transaction) => {
       // Never echo: local ops came from Blender; journal replays are Blender's own past.
@@ -72,17 +78,24 @@ export class Agent {
     })
     this.provider.awareness.setLocalState({ user: { name: opts.name, color: opts.color ?? colorOf(opts.name) }, selection: [], active: null })
     this.provider.on('status', ({ status }: { status: string }) => {
-      if (status === 'connecting') this.setStatus('connecting')
+      // Retries while offline stay "offline" until a sync succeeds, not a flicker per attempt.
+      if (status === 'connecting' && this.status !== 'offline') this.setStatus('connecting')
       else if (status === 'disconnected') this.setStatus('offline')
     })
     this.provider.on('sync', (synced: boolean) => {
       if (synced) {
         this.setStatus('synced')
-        this.opts.emit({ type: 'scene', objects: this.sceneMessages() })
+        this.opts.emit({ type: 'scene', reason: 'sync', objects: this.sceneMessages() })
       }
     })
     this.provider.on('connection-close', (e: { code?: number; reason?: string } | null) => {
+      // y-websocket reports "disconnected" only after a connection that opened; a server
+      // that is down from the start shows up here.
+      if (this.status !== 'synced') this.setStatus('offline')
       if (e && e.code && e.code >= 4000) this.opts.emit({ type: 'error', message: `server closed the connection (${e.code}): ${e.reason ?? ''}` })
+    })
+    this.provider.on('connection-error', () => {
+      if (this.status !== 'synced') this.setStatus('offline')
     })
     this.provider.awareness.on('change', () => this.reportPeers())
     this.setStatus('connecting')
@@ -99,7 +112,7 @@ export class Agent {
   }
 
   /** Applies one op from Blender; throws SceneInputError (or Error) naming a bad op. */
-  apply(op: InboundOp): void {
+  apply(op: InboundOp, req?: number | string): void {
     const s = this.scene
     const one = (o: InboundOp): void => {
       switch (o.op) {
@@ -124,7 +137,7 @@ export class Agent {
           this.provider.awareness.setLocalStateField('active', o.active)
           return
         case 'batch': for (const x of o.ops) one(x); return
-        case 'scene': this.opts.emit({ type: 'scene', objects: this.sceneMessages() }); return
+        case 'scene': this.opts.emit({ type: 'scene', reason: 'request', ...(req !== undefined ? { req } : {}), objects: this.sceneMessages() }); return
       }
     }
     // One op (or one batch) is one Yjs transaction: one update, one log entry.
@@ -164,8 +177,10 @@ export class Agent {
   }
 
   close(): void {
+    if (this.syncTimer) clearTimeout(this.syncTimer)
     this.provider.awareness.setLocalState(null)
     this.provider.destroy()
+    this.journal.sync()
     this.journal.close()
   }
 }

@@ -48,7 +48,7 @@ export async function runAgent(argv: readonly string[], logger: Logger): Promise
     try {
       const parsed = parseLine(line)
       req = parsed.req
-      agent.apply(parsed.op)
+      agent.apply(parsed.op, req)
     } catch (e) {
       if (e instanceof ProtocolError) req = e.req
       emit({ type: 'error', message: `line ${n}: ${(e as Error).message}`, ...(req !== undefined ? { req } : {}) })

@@ -128,6 +128,21 @@ describe('agent', () => {
     expect(entries.length).toBeGreaterThanOrEqual(2)
   })
 
+  it('reports offline when the server is down from the start, and synced once it is up', async () => {
+    const port = await freePort()
+    const dir = tmpDir()
+    cleanup.push(() => rmTmp(dir))
+    const a = AgentProcess.start(`ws://127.0.0.1:${port}`, 'studio', 'Ann', tmpDir())
+    cleanup.push(() => a.kill())
+    await a.waitFor((m) => m.type === 'status' && m.status === 'offline', 'offline')
+    a.send({ op: 'scene', req: 'q1' })
+    await a.waitFor((m) => m.type === 'scene' && m.reason === 'request' && m.req === 'q1', 'a scene answer echoing req')
+    const srv = await spawnServer(dir, [], port)
+    cleanup.push(() => srv.kill('SIGTERM'))
+    await a.waitFor((m) => m.type === 'scene' && m.reason === 'sync', 'the sync scene')
+    await a.waitFor(synced, 'synced')
+  })
+
   it('exits when its stdin closes', async () => {
     const { agent } = await setup()
     const a = agent('Ann')
