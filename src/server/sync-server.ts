@@ -157,6 +157,9 @@ export class SyncServer {
       this.unloadTimers.delete(name)
       const r = this.rooms.get(name)
       if (!r || r.peers.size > 0) return
+      // An append still in flight would be missing from a room loaded anew
+      // from the log meanwhile: wait until the room has settled.
+      if (r.pending > 0) return this.scheduleUnload(name)
       this.rooms.delete(name)
       this.metrics.roomsLoaded = this.rooms.size
       // Rooms with no clients leave memory; the log has everything.
