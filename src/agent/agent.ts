@@ -10,6 +10,8 @@ import crypto from 'node:crypto'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
+import * as authProtocol from 'y-protocols/auth'
+import type * as decoding from 'lib0/decoding'
 import { type ObjectState, SceneDoc, type Xform, collectChanges } from '../crdt/index.js'
 import type { InboundOp, ObjectMessage, Outbound } from './agent-protocol.js'
 import { Journal } from './journal.js'
@@ -97,8 +99,21 @@ export class Agent {
     this.provider.on('connection-error', () => {
       if (this.status !== 'synced') this.setStatus('offline')
     })
+    // The server answers a read-only client's edit with "permission denied";
+    // the stock provider only logs it. Tell Blender, and refuse further edits.
+    this.provider.messageHandlers[2] = (_e: unknown, decoder: decoding.Decoder) =>
+      authProtocol.readAuthMessage(decoder, doc, (_d: Y.Doc, reason: string) => this.denied(reason))
     this.provider.awareness.on('change', () => this.reportPeers())
     this.setStatus('connecting')
+  }
+
+  private readOnly: string | null = null
+
+  private denied(reason: string): void {
+    if (this.readOnly !== null) return
+    this.readOnly = reason
+    this.opts.emit({ type: 'error', message: `the server refused this edit: ${reason}; edits made here stay local` })
+    this.opts.emit({ type: 'status', status: this.status, detail: 'read-only' })
   }
 
   private setStatus(s: 'connecting' | 'synced' | 'offline'): void {
@@ -139,6 +154,9 @@ export class Agent {
         case 'batch': for (const x of o.ops) one(x); return
         case 'scene': this.opts.emit({ type: 'scene', reason: 'request', ...(req !== undefined ? { req } : {}), objects: this.sceneMessages() }); return
       }
+    }
+    if (this.readOnly !== null && op.op !== 'selection' && op.op !== 'scene') {
+      throw new Error(`read-only: the server refuses edits from this token (${this.readOnly})`)
     }
     // One op (or one batch) is one Yjs transaction: one update, one log entry.
     this.scene.transact(() => one(op), LOCAL_ORIGIN)

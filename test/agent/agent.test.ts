@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { START } from '../../src/log/event-log.js'
+import { makeToken } from '../../src/server/tokens.js'
 import { SqliteEventLog } from '../../src/log/sqlite-event-log.js'
 import { AgentProcess, type Msg, freePort } from '../helpers/agent-process.js'
 import { type ServerProcess, spawnServer } from '../helpers/spawn-server.js'
@@ -141,6 +142,28 @@ describe('agent', () => {
     cleanup.push(() => srv.kill('SIGTERM'))
     await a.waitFor((m) => m.type === 'scene' && m.reason === 'sync', 'the sync scene')
     await a.waitFor(synced, 'synced')
+  })
+
+  it('[S3] with a read-only token, the first refused edit is reported and later edits are refused at once', async () => {
+    const dir = tmpDir()
+    cleanup.push(() => rmTmp(dir))
+    const srv = await spawnServer(dir, ['--secret', 'agent-secret'])
+    cleanup.push(() => srv.kill('SIGTERM'))
+    const exp = Math.floor(Date.now() / 1000) + 600
+    const writer = AgentProcess.start(srv.url, 'studio', 'W', tmpDir(), ['--token', makeToken('agent-secret', { room: 'studio', role: 'write', exp })])
+    const reader = AgentProcess.start(srv.url, 'studio', 'R', tmpDir(), ['--token', makeToken('agent-secret', { room: 'studio', role: 'read', exp })])
+    cleanup.push(() => writer.kill(), () => reader.kill())
+    await writer.waitFor(synced, 'writer synced')
+    await reader.waitFor(synced, 'reader synced')
+    writer.send({ op: 'upsert', id: 'w', name: 'Written', type: 'EMPTY' })
+    await reader.waitFor(isObject('w'), 'the reader sees the writer’s edit')
+    reader.send({ op: 'upsert', id: 'r', name: 'Refused', type: 'EMPTY' })
+    await reader.waitFor((m) => m.type === 'error' && /refused this edit/.test(String(m.message)), 'the refusal')
+    await reader.waitFor((m) => m.type === 'status' && m.detail === 'read-only', 'read-only status')
+    reader.send({ op: 'xform', id: 'w', xform: X([1, 1, 1]) })
+    await reader.waitFor((m) => m.type === 'error' && /^line 2: read-only/.test(String(m.message)), 'the second edit refused at once')
+    await new Promise((r) => setTimeout(r, 200))
+    expect(writer.messages.filter(isObject('r'))).toEqual([])
   })
 
   it('exits when its stdin closes', async () => {

@@ -15,8 +15,8 @@ export class AgentProcess {
     child.stderr!.on('data', (b: Buffer) => (this.stderr += b.toString()))
   }
 
-  static start(url: string, room: string, name: string, journalDir: string): AgentProcess {
-    const child = spawn(process.execPath, cliArgs('agent', '--url', url, '--room', room, '--name', name, '--journal-dir', journalDir), { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
+  static start(url: string, room: string, name: string, journalDir: string, extra: string[] = []): AgentProcess {
+    const child = spawn(process.execPath, cliArgs('agent', '--url', url, '--room', room, '--name', name, '--journal-dir', journalDir, ...extra), { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
     return new AgentProcess(child)
   }
 
