@@ -21,7 +21,12 @@ export async function rebuildProjection(log: EventLog, file: string, opts: Rebui
   const db = openDatabase(tmp, { fast: true })
   try {
     const projector = new Projector(log, db, { batchSize: opts.batchSize ?? 5000, snapshotEvery: 0, worker: true })
-    const entries = await projector.catchUp(opts.onProgress)
+    let entries: number
+    try {
+      entries = await projector.catchUp(opts.onProgress)
+    } finally {
+      await projector.stop()
+    }
     db.close()
     const fd = fs.openSync(tmp, 'r+')
     fs.fsyncSync(fd)
