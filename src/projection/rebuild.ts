@@ -20,7 +20,7 @@ export async function rebuildProjection(log: EventLog, file: string, opts: Rebui
   for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) fs.rmSync(f, { force: true })
   const db = openDatabase(tmp, { fast: true })
   try {
-    const projector = new Projector(log, db, { batchSize: opts.batchSize ?? 5000, snapshotEvery: 0, worker: true })
+    const projector = new Projector(log, db, { batchSize: opts.batchSize ?? 10_000, snapshotEvery: 0, worker: true })
     let entries: number
     try {
       entries = await projector.catchUp(opts.onProgress)

@@ -34,11 +34,13 @@ export function openDatabase(file: string, opts: OpenOptions = {}): SqlDatabase 
     db.pragma('journal_mode = OFF')
     db.pragma('synchronous = OFF')
     db.pragma('locking_mode = EXCLUSIVE')
+    // The history B-tree takes inserts all over (one region per object): keep it in memory.
+    db.pragma('cache_size = -524288')
   } else if (!opts.readonly) {
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
   }
-  db.pragma('cache_size = -65536')
+  if (!opts.fast) db.pragma('cache_size = -65536')
   db.pragma('temp_store = MEMORY')
   return db as unknown as SqlDatabase
 }
