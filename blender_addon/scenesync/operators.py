@@ -36,12 +36,5 @@ class SCENESYNC_OT_disconnect(bpy.types.Operator):
 
 CLASSES = (SCENESYNC_OT_connect, SCENESYNC_OT_disconnect)
 
-
-def register() -> None:
-    for c in CLASSES:
-        bpy.utils.register_class(c)
-
-
-def unregister() -> None:
-    for c in reversed(CLASSES):
-        bpy.utils.unregister_class(c)
+# Blender's own helper: registers in order, unregisters in reverse.
+register, unregister = bpy.utils.register_classes_factory(CLASSES)

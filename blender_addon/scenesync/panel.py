@@ -54,12 +54,5 @@ class VIEW3D_PT_scenesync(bpy.types.Panel):
 
 CLASSES = (VIEW3D_PT_scenesync,)
 
-
-def register() -> None:
-    for c in CLASSES:
-        bpy.utils.register_class(c)
-
-
-def unregister() -> None:
-    for c in reversed(CLASSES):
-        bpy.utils.unregister_class(c)
+# Blender's own helper: registers in order, unregisters in reverse.
+register, unregister = bpy.utils.register_classes_factory(CLASSES)
