@@ -48,7 +48,6 @@ export class Agent {
   readonly provider: WebsocketProvider
   private readonly journal: Journal
   private status: 'connecting' | 'synced' | 'offline' = 'connecting'
-  private selection: { selection: string[]; active: string | null } = { selection: [], active: null }
   private syncTimer: NodeJS.Timeout | null = null
 
   constructor(private readonly opts: AgentOptions) {
@@ -147,7 +146,6 @@ export class Agent {
         case 'visible': return s.setVisible(o.id, o.visible)
         case 'delete': if (s.has(o.id)) s.deleteObject(o.id); return
         case 'selection':
-          this.selection = { selection: o.selection, active: o.active }
           this.provider.awareness.setLocalStateField('selection', o.selection)
           this.provider.awareness.setLocalStateField('active', o.active)
           return
@@ -190,9 +188,6 @@ export class Agent {
     this.opts.emit({ type: 'peers', peers })
   }
 
-  get currentSelection(): { selection: string[]; active: string | null } {
-    return this.selection
-  }
 
   close(): void {
     if (this.syncTimer) clearTimeout(this.syncTimer)

@@ -150,10 +150,7 @@ export class SqliteEventLog implements EventLog {
       );
     `)
     this.stmt = prepareStatements(this.db)
-    for (const r of this.db.prepare('SELECT id, name FROM room').all() as Array<{ id: number; name: string }>) {
-      this.roomIds.set(r.name, r.id)
-      this.roomNames.set(r.id, r.name)
-    }
+    this.loadCaches()
     const last = this.stmt.lastSegment.get() as { last_seq: number; time: number } | undefined
     this.lastSeq = last?.last_seq ?? 0
     this.lastTime = last?.time ?? 0
@@ -233,7 +230,7 @@ export class SqliteEventLog implements EventLog {
       this.lastSeq = before.seq
       this.lastTime = before.time
       // Ids cached inside the rolled-back transaction do not exist.
-      this.reloadCaches()
+      this.loadCaches()
       for (const p of batch) p.reject(e)
       return
     }
@@ -241,7 +238,8 @@ export class SqliteEventLog implements EventLog {
     for (const [room, seq] of heads) for (const l of this.listeners) l(room, seqToCursor(seq))
   }
 
-  private reloadCaches(): void {
+  /** (Re)reads the room names; origins are read lazily. */
+  private loadCaches(): void {
     this.roomIds.clear()
     this.roomNames.clear()
     this.originIds.clear()

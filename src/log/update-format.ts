@@ -166,6 +166,23 @@ function find(ranges: Map<number, StructRange[]>, client: number, clock: number)
   return undefined
 }
 
+/**
+ * The Yjs client id of an update's first struct group: who wrote it, for an
+ * entry's origin. 0 for an update without structs (or unreadable bytes, which
+ * the append refuses anyway).
+ */
+export function firstClient(update: Uint8Array): number {
+  const r = new Reader(update)
+  try {
+    if (r.varUint() === 0) return 0
+    r.varUint() // structs in the group
+    return r.varUint()
+  } catch (e) {
+    if (e instanceof FormatError) return 0
+    throw e
+  }
+}
+
 /** Throws `Error` with a reason when `update` is not a complete v1 Yjs update. */
 export function checkUpdate(update: Uint8Array): UpdateSummary {
   if (!(update instanceof Uint8Array)) throw new Error('expected bytes (Uint8Array)')

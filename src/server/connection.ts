@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import { InvalidUpdateError } from '../log/errors.js'
+import { firstClient } from '../log/update-format.js'
 import type { Logger } from '../logger.js'
 import { CLOSE } from './close-codes.js'
 import type { Metrics } from './metrics.js'
@@ -44,25 +45,6 @@ export interface ConnectionContext {
   limits: Limits
   metrics: Metrics
   logger: Logger
-}
-
-/** The Yjs client id of an update's first struct group: who wrote it, for the log's origin. */
-function updateClient(update: Uint8Array): number {
-  let pos = 0
-  const varUint = (): number => {
-    let n = 0
-    let mult = 1
-    for (let i = 0; i < 8 && pos < update.length; i++) {
-      const b = update[pos++]!
-      n += (b & 0x7f) * mult
-      if (b < 0x80) return n
-      mult *= 128
-    }
-    return 0
-  }
-  if (varUint() === 0) return 0
-  varUint()
-  return varUint()
 }
 
 export class Connection implements RoomPeer {
@@ -237,7 +219,7 @@ export class Connection implements RoomPeer {
     }
     // A sync step 2 from a client that is already in sync carries an empty update.
     if (update.length === 2 && update[0] === 0 && update[1] === 0) return
-    const submitted = this.ctx.room.submit([update], { client: updateClient(update), user: this.ctx.user })
+    const submitted = this.ctx.room.submit([update], { client: firstClient(update), user: this.ctx.user })
     // Not awaited: later messages need not wait for this append; the room keeps order.
     submitted.catch((e: unknown) => {
       if (e instanceof InvalidUpdateError) this.reject(CLOSE.INVALID_UPDATE, 'invalid_update', e.reason)

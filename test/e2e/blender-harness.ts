@@ -6,8 +6,8 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
+import { spawnServer } from '../helpers/spawn-server.js'
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..')
 export const DRIVER = path.join(ROOT, 'test', 'e2e', 'blender_driver.py')
@@ -33,16 +33,7 @@ export function hasXvfb(): boolean {
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
-}
+export { freePort } from '../helpers/agent-process.js'
 
 /** The agent command the add-on runs: the CLI from source, a journal per Blender. */
 export function agentCommand(journalDir: string): string {
@@ -71,26 +62,8 @@ export class Server {
   }
 
   static async start(port: number, dataDir: string): Promise<Server> {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts'), 'serve', '--port', String(port), '--data', dataDir], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
-    let err = ''
-    child.stderr!.on('data', (b: Buffer) => (err += b.toString()))
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`server did not start in 30 s: ${err}`)), 30_000)
-      child.stderr!.on('data', () => {
-        if (err.includes('scenesync listening')) {
-          clearTimeout(t)
-          resolve()
-        }
-      })
-      child.once('exit', (code) => {
-        clearTimeout(t)
-        reject(new Error(`server exited with ${code}: ${err}`))
-      })
-    })
-    return new Server(child, port, () => err)
+    const p = await spawnServer(dataDir, [], port)
+    return new Server(p.child, port, p.stderr)
   }
 
   stderr(): string {

@@ -11,6 +11,7 @@ import { ConfigError, SyncServer } from '../../src/server/sync-server.js'
 import { makeToken } from '../../src/server/tokens.js'
 import { RawClient } from '../helpers/raw-client.js'
 import { type TestServer, startServer, waitFor } from '../helpers/server.js'
+import { rmTmp, tmpDir } from '../helpers/tmp.js'
 
 const cleanup: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -69,19 +70,27 @@ class GatedLog implements EventLog {
   close = () => this.inner.close()
 }
 
+/** A server over a GatedLog on a fresh folder, closed and removed after the test. */
+async function gatedServer(opts: { dir?: string; unloadAfterMs?: number; configure?: (g: GatedLog, inner: SqliteEventLog) => void } = {}) {
+  const dir = opts.dir ?? tmpDir()
+  const inner = SqliteEventLog.open(dir)
+  const gated = new GatedLog(inner)
+  opts.configure?.(gated, inner)
+  const server = new SyncServer({ log: gated, port: 0, unloadAfterMs: opts.unloadAfterMs ?? 50 })
+  const { port } = await server.listen()
+  cleanup.push(async () => {
+    await server.close()
+    await inner.close()
+    rmTmp(dir)
+  })
+  return { gated, inner, server, url: `ws://127.0.0.1:${port}` }
+}
+
 describe('sync server', () => {
   it('[S1] an update is broadcast, to its sender too, only after its append is durable', async () => {
-    const dir = (await import('../helpers/tmp.js')).tmpDir()
-    const inner = SqliteEventLog.open(dir)
-    const gated = new GatedLog(inner)
-    const s = new SyncServer({ log: gated, port: 0, unloadAfterMs: 50 })
-    const { port } = await s.listen()
-    cleanup.push(async () => {
-      await s.close()
-      await inner.close()
-    })
-    const a = await raw(`ws://127.0.0.1:${port}/r`)
-    const b = await raw(`ws://127.0.0.1:${port}/r`)
+    const { gated, inner, url } = await gatedServer()
+    const a = await raw(`${url}/r`)
+    const b = await raw(`${url}/r`)
     await waitFor(() => a.received.length > 0 && b.received.length > 0)
     const u = anUpdate()
     a.sendUpdate(u)
@@ -95,7 +104,7 @@ describe('sync server', () => {
   })
 
   it('[S2] a room is loaded from the log before any sync reply; a client never sees a partial doc', async () => {
-    const dir = (await import('../helpers/tmp.js')).tmpDir()
+    const dir = tmpDir()
     const seed = SqliteEventLog.open(dir)
     const writer = new Y.Doc()
     const ups: Uint8Array[] = []
@@ -103,21 +112,18 @@ describe('sync server', () => {
     for (let i = 0; i < 50; i++) writer.getMap('objects').set(`o${i}`, i)
     await seed.append('r', ups.map((update) => ({ update, origin: { client: 1, user: 'w' } })))
     await seed.close()
-    const inner = SqliteEventLog.open(dir)
     let releaseLoad!: () => void
     const loadGate = new Promise<void>((r) => (releaseLoad = r))
-    const slow = new GatedLog(inner)
-    slow.readRoom = async (room, after, opts) => {
-      await loadGate
-      return inner.readRoom(room, after, opts)
-    }
-    const s = new SyncServer({ log: slow, port: 0 })
-    const { port } = await s.listen()
-    cleanup.push(async () => {
-      await s.close()
-      await inner.close()
+    const { url } = await gatedServer({
+      dir,
+      configure: (slow, inner) => {
+        slow.readRoom = async (room, after, opts) => {
+          await loadGate
+          return inner.readRoom(room, after, opts)
+        }
+      },
     })
-    const c = await raw(`ws://127.0.0.1:${port}/r`)
+    const c = await raw(`${url}/r`)
     c.sendStep1(Y.encodeStateVector(new Y.Doc()))
     await new Promise((r) => setTimeout(r, 150))
     expect(c.received).toEqual([])
@@ -194,16 +200,8 @@ describe('sync server', () => {
   })
 
   it('does not unload a room while an append is in flight, so a room loaded anew misses nothing', async () => {
-    const dir = (await import('../helpers/tmp.js')).tmpDir()
-    const inner = SqliteEventLog.open(dir)
-    const gated = new GatedLog(inner)
-    const s = new SyncServer({ log: gated, port: 0, unloadAfterMs: 20 })
-    const { port } = await s.listen()
-    cleanup.push(async () => {
-      await s.close()
-      await inner.close()
-    })
-    const a = await RawClient.connect(`ws://127.0.0.1:${port}/slow`)
+    const { gated, server: s, url } = await gatedServer({ unloadAfterMs: 20 })
+    const a = await RawClient.connect(`${url}/slow`)
     await waitFor(() => a.received.length > 0)
     const u = anUpdate('late', 1)
     a.sendUpdate(u)
@@ -213,7 +211,7 @@ describe('sync server', () => {
     expect(s.roomCount).toBe(1)
     gated.release()
     await waitFor(() => s.roomCount === 0, 3000, 'the unload after the append settled')
-    const b = await raw(`ws://127.0.0.1:${port}/slow`)
+    const b = await raw(`${url}/slow`)
     b.sendStep1(Y.encodeStateVector(new Y.Doc()))
     await waitFor(() => b.received.some((m) => m.sub === 1))
     const doc = new Y.Doc()
