@@ -5,7 +5,7 @@
  * client missing), 5 configuration refused (e.g. a public bind without a secret).
  */
 import { LogLockedError } from '../log/errors.js'
-import { jsonLogger } from '../logger.js'
+import { createLogger, isLevel } from '../pino-logger.js'
 import { UsageError } from './args.js'
 import { runProject } from './project.js'
 import { QUERY_HELP, runQuery } from './query.js'
@@ -37,8 +37,9 @@ function exitCodeOf(e: unknown): number {
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv
-  const level = process.env.SCENESYNC_LOG_LEVEL === 'debug' ? 'debug' : 'info'
-  const logger = jsonLogger((l) => process.stderr.write(l), level)
+  const raw = process.env.SCENESYNC_LOG_LEVEL ?? 'info'
+  if (!isLevel(raw)) throw new UsageError(`SCENESYNC_LOG_LEVEL must be debug, info, warn or error, got ${JSON.stringify(raw)}`)
+  const logger = createLogger({ level: raw })
   switch (cmd) {
     case 'serve': {
       const running = await startServe(rest, logger)

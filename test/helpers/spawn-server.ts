@@ -24,7 +24,8 @@ export async function spawnServer(dir: string, extra: string[] = [], port = 0): 
   const url = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 20_000)
     const check = () => {
-      const m = /"msg":"scenesync listening","url":"(ws:\/\/[^"]+)"/.exec(err)
+      // The line `serve` prints for people, independent of the log format.
+      const m = /scenesync serving (ws:\/\/\S+)/.exec(err)
       if (m) {
         clearTimeout(t)
         resolve(m[1]!)
