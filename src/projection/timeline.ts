@@ -1,0 +1,194 @@
+/**
+ * The room's log as a timeline people read (the Blender history panel and any
+ * HTTP client): pages of log entries, each with who changed what, by object
+ * name; and a summary of the whole room in one pass (its span, time buckets
+ * with how many entries each holds, and where each client first appeared) for
+ * drawing a slider with markers without fetching every entry.
+ */
+import { OBJECT_COLUMN_NAMES, XFORM_COLUMN_NAMES } from './schema.js'
+import type { ObjectRow } from './object-rows.js'
+import type { SqlDatabase, SqlStatement } from './sql.js'
+
+export interface TimelineChange {
+  id: string
+  /** The object's name after the entry (its last name when the entry deleted it). */
+  name: string | null
+  /** 'created', 'deleted', changed fields (location, rotation, scale, rotation_mode, name, parent, visible, type), `pose.<bone>`. */
+  what: string[]
+}
+
+export interface TimelineEntry {
+  seq: number
+  time: number
+  user: string
+  client: number
+  bytes: number
+  changes: TimelineChange[]
+}
+
+export interface Point {
+  seq: number
+  time: number
+}
+
+export interface TimelinePage {
+  room: string
+  /** The room's first and last entries (null for a room without any). */
+  first: Point | null
+  last: Point | null
+  entries: TimelineEntry[]
+  /** Pass as `after` for the next page; null when this page reaches the end. */
+  next: number | null
+  /** Pass as `before` for the previous page; null when this page starts at the room's first entry. */
+  prev: number | null
+}
+
+export interface TimelineBucket {
+  /** Time span [start, end) in ms; the last bucket includes its end. */
+  start: number
+  end: number
+  entries: number
+  /** First and last positions in the bucket (null when empty). */
+  from: number | null
+  to: number | null
+  users: string[]
+}
+
+export interface TimelineSummary {
+  room: string
+  first: Point | null
+  last: Point | null
+  entries: number
+  buckets: TimelineBucket[]
+  /** The first entry of each Yjs client in the room: where someone joined (or a Blender session started). */
+  joins: Array<Point & { user: string; client: number }>
+}
+
+type HistoryRow = ObjectRow & { obj: number; seq: number; deleted: number }
+const HX = XFORM_COLUMN_NAMES.map((c) => `h.${c}`).join(', ')
+
+export class Timeline {
+  private readonly s: Record<string, SqlStatement>
+
+  constructor(db: SqlDatabase) {
+    const p = (sql: string) => db.prepare(sql)
+    this.s = {
+      first: p('SELECT seq, time FROM events WHERE room_id = ? ORDER BY seq LIMIT 1'),
+      last: p('SELECT seq, time FROM events WHERE room_id = ? ORDER BY seq DESC LIMIT 1'),
+      after: p('SELECT seq, time, user, client, bytes FROM events WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      before: p('SELECT seq, time, user, client, bytes FROM events WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?'),
+      history: p(`SELECT h.obj, k.object_id, h.seq, h.deleted, h.name, h.type, h.parent, h.visible, ${HX}
+        FROM object_keys k JOIN history h ON h.obj = k.obj AND h.seq BETWEEN ? AND ? WHERE k.room_id = ?`),
+      bones: p(`SELECT k.obj, k.object_id, bh.bone, bh.seq FROM object_keys k JOIN bone_keys bk ON bk.obj = k.obj
+        JOIN bone_history bh ON bh.obj = bk.obj AND bh.bone = bk.bone AND bh.seq BETWEEN ? AND ? WHERE k.room_id = ?`),
+      previous: p(`SELECT h.deleted, h.name, h.type, h.parent, h.visible, ${HX} FROM history h WHERE h.obj = ? AND h.seq < ? ORDER BY h.seq DESC LIMIT 1`),
+      scan: p('SELECT seq, time, user, client FROM events WHERE room_id = ? ORDER BY seq'),
+    }
+  }
+
+  /** At most `limit` entries after `after` (exclusive), or before `before` (exclusive) when given. */
+  page(roomId: number, room: string, opts: { after?: number; before?: number; limit: number }): TimelinePage {
+    const first = (this.s.first!.get(roomId) as Point | undefined) ?? null
+    const last = (this.s.last!.get(roomId) as Point | undefined) ?? null
+    type Ev = Omit<TimelineEntry, 'changes'>
+    let events: Ev[]
+    if (opts.before !== undefined) events = (this.s.before!.all(roomId, opts.before, opts.limit) as Ev[]).reverse()
+    else events = this.s.after!.all(roomId, opts.after ?? 0, opts.limit) as Ev[]
+    const entries: TimelineEntry[] = events.map((e) => ({ ...e, changes: [] }))
+    if (entries.length > 0) this.fill(roomId, entries)
+    const end = entries[entries.length - 1]?.seq
+    const start = entries[0]?.seq
+    return {
+      room,
+      first,
+      last,
+      entries,
+      next: end !== undefined && last !== null && end < last.seq ? end : null,
+      prev: start !== undefined && first !== null && start > first.seq ? start : null,
+    }
+  }
+
+  private fill(roomId: number, entries: TimelineEntry[]): void {
+    const s1 = entries[0]!.seq
+    const s2 = entries[entries.length - 1]!.seq
+    const bySeq = new Map(entries.map((e) => [e.seq, e]))
+    const rows = this.s.history!.all(s1, s2, roomId) as Array<HistoryRow & { object_id: string }>
+    const bones = this.s.bones!.all(s1, s2, roomId) as Array<{ obj: number; object_id: string; bone: string; seq: number }>
+    // Walk both in log order, so each change compares with the state just before it.
+    const events: Array<{ seq: number; row?: HistoryRow & { object_id: string }; bone?: (typeof bones)[number] }> = [
+      ...rows.map((row) => ({ seq: row.seq, row })),
+      ...bones.map((bone) => ({ seq: bone.seq, bone })),
+    ]
+    events.sort((x, y) => x.seq - y.seq || (x.row ? 0 : 1) - (y.row ? 0 : 1))
+    const state = new Map<number, (ObjectRow & { deleted: number }) | null>()
+    const before = (obj: number) => {
+      if (!state.has(obj)) state.set(obj, (this.s.previous!.get(obj, s1) as (ObjectRow & { deleted: number }) | undefined) ?? null)
+      return state.get(obj)!
+    }
+    for (const ev of events) {
+      const entry = bySeq.get(ev.seq)
+      if (!entry) continue
+      if (ev.row) {
+        const r = ev.row
+        const prev = before(r.obj)
+        const what = r.deleted === 1 ? ['deleted'] : !prev || prev.deleted === 1 ? ['created'] : changedFields(prev, r)
+        state.set(r.obj, r)
+        changeOf(entry, r.object_id, r.name).what.push(...what)
+      } else if (ev.bone) {
+        const b = ev.bone
+        changeOf(entry, b.object_id, before(b.obj)?.name ?? null).what.push(`pose.${b.bone}`)
+      }
+    }
+  }
+
+  summary(roomId: number, room: string, bucketCount: number): TimelineSummary {
+    const first = (this.s.first!.get(roomId) as Point | undefined) ?? null
+    const last = (this.s.last!.get(roomId) as Point | undefined) ?? null
+    const out: TimelineSummary = { room, first, last, entries: 0, buckets: [], joins: [] }
+    if (!first || !last) return out
+    const n = Math.max(1, bucketCount)
+    const span = Math.max(1, last.time - first.time)
+    const width = span / n
+    const buckets: Array<TimelineBucket & { userSet: Set<string> }> = Array.from({ length: n }, (_, i) => ({
+      start: Math.round(first.time + i * width),
+      end: Math.round(first.time + (i + 1) * width),
+      entries: 0,
+      from: null,
+      to: null,
+      users: [],
+      userSet: new Set(),
+    }))
+    const seen = new Set<number>()
+    for (const e of this.s.scan!.iterate(roomId) as IterableIterator<{ seq: number; time: number; user: string; client: number }>) {
+      out.entries++
+      const b = buckets[Math.min(n - 1, Math.floor((e.time - first.time) / width))]!
+      b.entries++
+      b.from ??= e.seq
+      b.to = e.seq
+      b.userSet.add(e.user)
+      if (!seen.has(e.client)) {
+        seen.add(e.client)
+        out.joins.push({ seq: e.seq, time: e.time, user: e.user, client: e.client })
+      }
+    }
+    out.buckets = buckets.map(({ userSet, ...b }) => ({ ...b, users: [...userSet].sort() }))
+    return out
+  }
+}
+
+function changeOf(entry: TimelineEntry, id: string, name: string | null): TimelineChange {
+  let c = entry.changes.find((x) => x.id === id)
+  if (!c) entry.changes.push((c = { id, name, what: [] }))
+  else if (name !== null) c.name = name
+  return c
+}
+
+function changedFields(a: ObjectRow, b: ObjectRow): string[] {
+  const out: string[] = []
+  for (const c of OBJECT_COLUMN_NAMES) {
+    if (a[c] === b[c]) continue
+    const f = c.startsWith('loc_') ? 'location' : c === 'rot_mode' ? 'rotation_mode' : c.startsWith('rot_') ? 'rotation' : c.startsWith('scale_') ? 'scale' : c
+    if (!out.includes(f)) out.push(f)
+  }
+  return out
+}
