@@ -140,6 +140,8 @@ export async function writeGltf(samples: SampleStream, sink: ByteSink, range: Gl
       if (data) o.node.setMesh(meshes.meshFor(data))
     }
   }
+  // A buffer nothing points into (no keys, no meshes) is invalid glTF.
+  if (doc.getRoot().listAccessors().length === 0) buffer.dispose()
   await sink.write(await new NodeIO().writeBinary(doc))
 }
 

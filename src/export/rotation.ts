@@ -70,7 +70,7 @@ export function toQuaternion(x: Pick<Xform, 'mode' | 'rotation'>): Quat {
  * conjugates the whole hierarchy, so world transforms convert the same way.
  */
 export function locationToYUp(v: ArrayLike<number>): [number, number, number] {
-  return [v[0]!, v[2]!, -v[1]!]
+  return [v[0]!, v[2]!, 0 - v[1]!] // 0 - y: no -0 for a zero
 }
 
 export function scaleToYUp(v: ArrayLike<number>): [number, number, number] {
@@ -79,5 +79,5 @@ export function scaleToYUp(v: ArrayLike<number>): [number, number, number] {
 
 /** A Blender [w, x, y, z] quaternion as glTF's [x, y, z, w] in Y-up axes. */
 export function quaternionToYUp(q: Quat): [number, number, number, number] {
-  return [q[1], q[3], -q[2], q[0]]
+  return [q[1], q[3], 0 - q[2], q[0]]
 }
