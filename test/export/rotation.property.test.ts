@@ -50,10 +50,10 @@ function quatMatrix([w, x, y, z]: number[]): M {
 
 const close = (a: M, b: M) => a.every((row, i) => row.every((v, j) => Math.abs(v - b[i]![j]!) < 1e-9))
 const angle = fc.double({ min: -7, max: 7, noNaN: true })
-const rotationArb = fc.constantFrom(...ROTATION_MODES).chain((mode) =>
+const rotationArb: fc.Arbitrary<[RotationMode, number[]]> = fc.constantFrom(...ROTATION_MODES).chain((mode) =>
   mode === 'QUATERNION' || mode === 'AXIS_ANGLE'
-    ? fc.tuple(fc.constant(mode), fc.tuple(angle, angle, angle, angle).filter(([w, x, y, z]) => Math.hypot(mode === 'QUATERNION' ? w : 0, x, y, z) > 1e-3))
-    : fc.tuple(fc.constant(mode), fc.tuple(angle, angle, angle)),
+    ? fc.tuple(fc.constant<RotationMode>(mode), fc.array(angle, { minLength: 4, maxLength: 4 }).filter(([w, x, y, z]) => Math.hypot(mode === 'QUATERNION' ? w! : 0, x!, y!, z!) > 1e-3))
+    : fc.tuple(fc.constant<RotationMode>(mode), fc.array(angle, { minLength: 3, maxLength: 3 })),
 )
 
 // Blender's Z-up axes to glTF's Y-up ones: a rotation of -90° about X.
