@@ -46,6 +46,15 @@ export interface PathPoint {
   xform: Xform | null
 }
 
+/** A point of an object's path with every field after the change and what changed. */
+export interface ObjectPathPoint extends PathPoint {
+  type: string | null
+  parent: string | null
+  visible: boolean
+  /** 'created', 'deleted', or the changed fields (location, rotation, scale, rotation_mode, name, parent, visible, type). */
+  what: string[]
+}
+
 /** One bone's change in an object's path. */
 export interface BonePathPoint {
   bone: string
@@ -260,6 +269,8 @@ export class TimeTravel {
           bonePath: p(`SELECT bh.bone, bh.seq, e.time, e.user, e.client, bh.deleted, ${BX}
             FROM bone_keys b JOIN bone_history bh ON bh.obj = b.obj AND bh.bone = b.bone AND bh.seq BETWEEN ? AND ?
             JOIN events e ON e.seq = bh.seq WHERE b.obj = ? ORDER BY bh.seq, bh.bone`),
+          fullPath: p(`SELECT h.seq, e.time, e.user, e.client, h.deleted, h.name, h.type, h.parent, h.visible, ${HX}
+            FROM history h JOIN events e ON e.seq = h.seq WHERE h.obj = ? AND h.seq BETWEEN ? AND ? ORDER BY h.seq`),
           nameAt: p('SELECT h.name FROM history h WHERE h.obj = ? AND h.seq <= ? ORDER BY h.seq DESC LIMIT 1'),
           firstIn: p('SELECT seq, time FROM events WHERE room_id = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT 1'),
           lastIn: p('SELECT seq, time FROM events WHERE room_id = ? AND seq >= ? AND seq <= ? ORDER BY seq DESC LIMIT 1'),
@@ -310,6 +321,37 @@ export class TimeTravel {
     const obj = this.objKeyOf(room, objectId)
     if (obj === undefined) return null
     return (this.more().s.nameAt!.get(obj, seq) as { name: string | null } | undefined)?.name ?? null
+  }
+
+  /** One object's changes over [from, to] with every field and what each change changed. */
+  objectPath(room: string, objectId: string, from?: At, to?: At): ObjectPathPoint[] {
+    const obj = this.objKeyOf(room, objectId)
+    if (obj === undefined) return []
+    const [a, b] = this.range(from, to)
+    type Row = ObjectRow & { seq: number; time: number; user: string; client: number; deleted: number }
+    let prev = this.s.previous!.get(obj, a) as (ObjectRow & { deleted: number }) | undefined
+    return (this.more().s.fullPath!.all(obj, a, b) as Row[]).map((r) => {
+      const what =
+        r.deleted === 1
+          ? ['deleted']
+          : !prev || prev.deleted === 1
+            ? ['created']
+            : OBJECT_COLUMN_NAMES.filter((c) => prev![c] !== r[c]).map(fieldOfColumn).filter((f, i, all) => all.indexOf(f) === i)
+      prev = r
+      return {
+        seq: r.seq,
+        time: r.time,
+        user: r.user,
+        client: r.client,
+        deleted: r.deleted === 1,
+        name: r.name,
+        type: r.type,
+        parent: r.parent,
+        visible: r.visible === 1,
+        xform: xformFromRow(r),
+        what,
+      }
+    })
   }
 
   /** One object's bone changes over [from, to] (inclusive), in log order. */
