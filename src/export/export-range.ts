@@ -37,6 +37,8 @@ export interface ExportRequest {
   interpolation?: Interpolation
   /** glTF: meshes for the nodes, where the log has geometry. */
   geometry?: GeometrySource
+  /** Parquet: rows per row group (smaller groups hold the event loop for less time per group). */
+  rowGroupRows?: number
 }
 
 export interface ExportSummary {
@@ -85,7 +87,7 @@ export async function exportRange(tt: TimeTravel, req: ExportRequest, sink: Byte
   const span = exportSpan(tt, req)
   const samples = new SampleStream(tt, req.room, span.from, span.to, opts)
   if (req.format === 'csv') await writeCsv(samples, sink)
-  else if (req.format === 'parquet') await writeParquet(samples, sink)
+  else if (req.format === 'parquet') await writeParquet(samples, sink, req.rowGroupRows ? { rowGroupRows: req.rowGroupRows } : {})
   else
     await writeGltf(samples, sink, span, {
       ...(req.fps !== undefined ? { fps: req.fps } : {}),
