@@ -6,6 +6,7 @@
  */
 import type { SampleRow } from '../projection/sample-pages.js'
 import type { ByteSink } from './byte-sink.js'
+import type { Quat } from './rotation.js'
 import { SAMPLE_COLUMNS, sampleQuaternion } from './sample-columns.js'
 import type { SampleStream } from './sample-stream.js'
 
@@ -18,8 +19,10 @@ function num(n: number | null | undefined): string {
   return n === null || n === undefined ? '' : String(n)
 }
 
+const scratch: Quat = [1, 0, 0, 0]
+
 export function csvLine(room: string, r: SampleRow): string {
-  const q = sampleQuaternion(r)
+  const q = sampleQuaternion(r, scratch)
   return [
     new Date(r.time).toISOString(),
     r.seq,

@@ -16,10 +16,11 @@
  */
 import { type Animation, type Buffer, Document, type Node, NodeIO } from '@gltf-transform/core'
 import type { Xform } from '../crdt/index.js'
-import { type XformRow, xformFromRow } from '../projection/object-rows.js'
+import { xformFromRow } from '../projection/object-rows.js'
 import type { ByteSink } from './byte-sink.js'
 import { type GeometrySource, MeshCache } from './geometry-source.js'
-import { locationToYUp, quaternionToYUp, scaleToYUp, toQuaternion } from './rotation.js'
+import { type Quat, locationToYUp, quaternionToYUp, scaleToYUp, toQuaternion } from './rotation.js'
+import { sampleQuaternion } from './sample-columns.js'
 import type { SampleStream } from './sample-stream.js'
 import { type SeriesKeys, TransformSeries } from './transform-series.js'
 
@@ -104,6 +105,9 @@ export async function writeGltf(samples: SampleStream, sink: ByteSink, range: Gl
     addChannels(doc, buffer, animation, node, keys, moves, interpolation)
   }
 
+  const scratch: Quat = [1, 0, 0, 0]
+  const loc = [0, 0, 0]
+  const scl = [1, 1, 1]
   let key: string | null = null
   let node: Node | null = null
   let series = new TransformSeries()
@@ -123,10 +127,19 @@ export async function writeGltf(samples: SampleStream, sink: ByteSink, range: Gl
         node = (r.bone === null ? objects.get(r.object_id)?.node : bones.get(k)) ?? null
       }
       if (r.deleted === 1) continue // glTF cannot hide a node: a deleted object keeps its last value
-      const x = xformFromRow(r as XformRow)
-      if (!x) continue
-      node ??= r.bone === null ? objectNode(r.object_id, r.name, r.type, r.parent, x).node : boneNode(r.object_id, r.name, r.bone, x)
-      series.add(r.time - range.startTime, x.location, toQuaternion(x), x.scale)
+      const q = sampleQuaternion(r, scratch)
+      if (!q) continue
+      if (!node) {
+        const x = xformFromRow(r)!
+        node = r.bone === null ? objectNode(r.object_id, r.name, r.type, r.parent, x).node : boneNode(r.object_id, r.name, r.bone, x)
+      }
+      loc[0] = r.loc_x!
+      loc[1] = r.loc_y!
+      loc[2] = r.loc_z!
+      scl[0] = r.scale_x!
+      scl[1] = r.scale_y!
+      scl[2] = r.scale_z!
+      series.add(r.time - range.startTime, loc, q, scl)
     }
     await samples.advance(page.length)
   }

@@ -10,6 +10,7 @@
  */
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
 import type { ByteSink } from './byte-sink.js'
+import type { Quat } from './rotation.js'
 import { SAMPLE_COLUMNS, sampleQuaternion } from './sample-columns.js'
 import type { SampleStream } from './sample-stream.js'
 
@@ -88,9 +89,10 @@ export async function writeParquet(samples: SampleStream, sink: ByteSink, opts: 
     n = 0
   }
   const room = samples.room
+  const scratch: Quat = [1, 0, 0, 0]
   for (const page of samples.pages()) {
     for (const r of page) {
-      const q = sampleQuaternion(r)
+      const q = sampleQuaternion(r, scratch)
       ;(cols.time as Float64Array)[n] = r.time
       ;(cols.seq as BigInt64Array)[n] = BigInt(r.seq)
       ;(cols.client as BigInt64Array)[n] = BigInt(r.client)

@@ -13,54 +13,52 @@ import type { Xform } from '../crdt/index.js'
 /** [w, x, y, z], unit length. */
 export type Quat = [number, number, number, number]
 
-const IDENTITY: Quat = [1, 0, 0, 0]
-
-export function multiply(a: Quat, b: Quat): Quat {
-  const [aw, ax, ay, az] = a
-  const [bw, bx, by, bz] = b
-  return [
-    aw * bw - ax * bx - ay * by - az * bz,
-    aw * bx + ax * bw + ay * bz - az * by,
-    aw * by - ax * bz + ay * bw + az * bx,
-    aw * bz + ax * by - ay * bx + az * bw,
-  ]
-}
-
-function normalize(q: Quat): Quat {
-  const n = Math.hypot(q[0], q[1], q[2], q[3])
-  if (!(n > 0) || !Number.isFinite(n)) return [...IDENTITY]
-  return [q[0] / n, q[1] / n, q[2] / n, q[3] / n]
-}
-
-function axisQuat(axis: 'X' | 'Y' | 'Z', angle: number): Quat {
-  const s = Math.sin(angle / 2)
-  const c = Math.cos(angle / 2)
-  return axis === 'X' ? [c, s, 0, 0] : axis === 'Y' ? [c, 0, s, 0] : [c, 0, 0, s]
-}
-
 /** The transform's rotation as a unit quaternion [w, x, y, z], in Blender's axes. */
 export function toQuaternion(x: Pick<Xform, 'mode' | 'rotation'>): Quat {
   const r = x.rotation
-  switch (x.mode) {
-    case 'QUATERNION':
-      return normalize([r[0]!, r[1]!, r[2]!, r[3]!])
-    case 'AXIS_ANGLE': {
-      const n = Math.hypot(r[1]!, r[2]!, r[3]!)
-      if (!(n > 0)) return [...IDENTITY]
-      const s = Math.sin(r[0]! / 2) / n
-      return normalize([Math.cos(r[0]! / 2), r[1]! * s, r[2]! * s, r[3]! * s])
-    }
-    default: {
-      // Euler: angles are stored per axis (x, y, z), applied in the mode's order.
-      const angle = { X: r[0]!, Y: r[1]!, Z: r[2]! }
-      let q: Quat = [...IDENTITY]
-      for (const axis of x.mode as string) {
-        const a = axis as 'X' | 'Y' | 'Z'
-        q = multiply(axisQuat(a, angle[a]), q)
-      }
-      return normalize(q)
+  return quaternionOf(x.mode, r[0]!, r[1]!, r[2]!, r[3] ?? 0)
+}
+
+/**
+ * The same from the rotation's numbers as stored (a, b, c, d: quaternion w x y
+ * z, axis-angle angle x y z, Euler x y z), into `out`: exports call it once
+ * per sample, so it allocates nothing.
+ */
+export function quaternionOf(mode: string, a: number, b: number, c: number, d: number, out: Quat = [1, 0, 0, 0]): Quat {
+  let w: number, x: number, y: number, z: number
+  if (mode === 'QUATERNION') [w, x, y, z] = [a, b, c, d]
+  else if (mode === 'AXIS_ANGLE') {
+    const n = Math.hypot(b, c, d)
+    if (!(n > 0)) return setQ(out, 1, 0, 0, 0)
+    const s = Math.sin(a / 2) / n
+    ;[w, x, y, z] = [Math.cos(a / 2), b * s, c * s, d * s]
+  } else {
+    // Euler: angles stored per axis (x, y, z), applied in the mode's order.
+    w = 1
+    x = y = z = 0
+    for (let i = 0; i < 3; i++) {
+      const axis = mode.charCodeAt(i) - 88 // 'X' 0, 'Y' 1, 'Z' 2
+      const t = (axis === 0 ? a : axis === 1 ? b : c) / 2
+      const cs = Math.cos(t)
+      const sn = Math.sin(t)
+      // q = q_axis ⊗ q
+      const [qw, qx, qy, qz] = [w, x, y, z]
+      if (axis === 0) [w, x, y, z] = [cs * qw - sn * qx, cs * qx + sn * qw, cs * qy - sn * qz, cs * qz + sn * qy]
+      else if (axis === 1) [w, x, y, z] = [cs * qw - sn * qy, cs * qx + sn * qz, cs * qy + sn * qw, cs * qz - sn * qx]
+      else [w, x, y, z] = [cs * qw - sn * qz, cs * qx - sn * qy, cs * qy + sn * qx, cs * qz + sn * qw]
     }
   }
+  const n = Math.hypot(w, x, y, z)
+  if (!(n > 0) || !Number.isFinite(n)) return setQ(out, 1, 0, 0, 0)
+  return setQ(out, w / n, x / n, y / n, z / n)
+}
+
+function setQ(out: Quat, w: number, x: number, y: number, z: number): Quat {
+  out[0] = w
+  out[1] = x
+  out[2] = y
+  out[3] = z
+  return out
 }
 
 /**

@@ -6,9 +6,9 @@
  * Rotation is always a unit quaternion (w, x, y, z) in Blender's axes (Z up),
  * whatever mode it was recorded in; `rot_mode` says which mode that was.
  */
-import { xformFromRow } from '../projection/object-rows.js'
+import { ROTATION_MODES } from '../crdt/index.js'
 import type { SampleRow } from '../projection/sample-pages.js'
-import { type Quat, toQuaternion } from './rotation.js'
+import { type Quat, quaternionOf } from './rotation.js'
 
 export const SAMPLE_COLUMNS = [
   'time',
@@ -35,8 +35,11 @@ export const SAMPLE_COLUMNS = [
   'scale_z',
 ] as const
 
-/** The rotation of a sample as a unit quaternion, or null when it has no valid transform. */
-export function sampleQuaternion(r: SampleRow): Quat | null {
-  const x = xformFromRow(r)
-  return x ? toQuaternion(x) : null
+/**
+ * The rotation of a sample as a unit quaternion (written into `out`, which
+ * exports reuse row after row), or null when it has no valid transform.
+ */
+export function sampleQuaternion(r: SampleRow, out?: Quat): Quat | null {
+  if (r.rot_mode === null || !(ROTATION_MODES as readonly string[]).includes(r.rot_mode)) return null
+  return r.rot_w === null ? quaternionOf(r.rot_mode, r.rot_x!, r.rot_y!, r.rot_z!, 0, out) : quaternionOf(r.rot_mode, r.rot_w, r.rot_x!, r.rot_y!, r.rot_z!, out)
 }

@@ -33,21 +33,20 @@ export class TransformSeries {
     return this.n
   }
 
-  /** Adds a sample at `ms` (milliseconds since the range's start; never decreasing). */
-  add(ms: number, location: readonly number[], q: Quat, scale: readonly number[]): void {
+  /** Adds a sample at `ms` (milliseconds since the range's start; never decreasing); copies what it keeps. */
+  add(ms: number, location: ArrayLike<number>, q: Quat, scale: ArrayLike<number>): void {
     const sec = Math.fround(ms / 1000)
     if (this.n > 0 && sec <= this.t[this.n - 1]!) this.n-- // same float32 time: the later entry wins
     if (this.n === this.t.length) this.grow()
     const i = this.n++
     this.t[i] = sec
-    this.loc.set(location.slice(0, 3), i * 3)
-    this.scl.set(scale.slice(0, 3), i * 3)
-    let [w, x, y, z] = q
-    if (i > 0) {
-      const p = i * 4 - 4
-      if (w * this.rot[p]! + x * this.rot[p + 1]! + y * this.rot[p + 2]! + z * this.rot[p + 3]! < 0) [w, x, y, z] = [-w, -x, -y, -z]
+    for (let j = 0; j < 3; j++) {
+      this.loc[i * 3 + j] = location[j]!
+      this.scl[i * 3 + j] = scale[j]!
     }
-    this.rot.set([w, x, y, z], i * 4)
+    const p = i * 4 - 4
+    const flip = i > 0 && q[0] * this.rot[p]! + q[1] * this.rot[p + 1]! + q[2] * this.rot[p + 2]! + q[3] * this.rot[p + 3]! < 0 ? -1 : 1
+    for (let j = 0; j < 4; j++) this.rot[i * 4 + j] = flip * q[j]!
   }
 
   private grow(): void {

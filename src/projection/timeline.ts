@@ -5,8 +5,6 @@
  * with how many entries each holds, and where each client first appeared) for
  * drawing a slider with markers without fetching every entry.
  */
-import { OBJECT_COLUMN_NAMES, XFORM_COLUMN_NAMES } from './schema.js'
-import type { ObjectRow } from './object-rows.js'
 import type { SqlDatabase, SqlStatement } from './sql.js'
 
 export interface TimelineChange {
@@ -64,8 +62,33 @@ export interface TimelineSummary {
   joins: Array<Point & { user: string; client: number }>
 }
 
-type HistoryRow = ObjectRow & { obj: number; seq: number; deleted: number }
-const HX = XFORM_COLUMN_NAMES.map((c) => `h.${c}`).join(', ')
+const DELETED = 1
+const CREATED = 2
+/** Bits of the changed-fields mask, in the order `what` lists them. */
+const FIELDS: Array<[string, string[]]> = [
+  ['name', ['name']],
+  ['type', ['type']],
+  ['parent', ['parent']],
+  ['visible', ['visible']],
+  ['rotation_mode', ['rot_mode']],
+  ['location', ['loc_x', 'loc_y', 'loc_z']],
+  ['rotation', ['rot_w', 'rot_x', 'rot_y', 'rot_z']],
+  ['scale', ['scale_x', 'scale_y', 'scale_z']],
+]
+const FIELD_MASK = FIELDS.map(([, cols], i) => `(${cols.map((c) => `h.${c} IS NOT p.${c}`).join(' OR ')}) * ${4 << i}`).join(' | ')
+
+function whatOf(mask: number): string[] {
+  if (mask === DELETED) return ['deleted']
+  if (mask === CREATED) return ['created']
+  return FIELDS.filter((_, i) => mask & (4 << i)).map(([f]) => f)
+}
+
+/** Rows as arrays: cheaper than better-sqlite3's objects (see sample-pages.ts). */
+function raw(stmt: SqlStatement): SqlStatement {
+  const r = (stmt as SqlStatement & { raw?: (on: boolean) => SqlStatement }).raw
+  if (!r) throw new Error('the timeline needs a statement with raw rows (better-sqlite3)')
+  return r.call(stmt, true)
+}
 
 export class Timeline {
   private readonly s: Record<string, SqlStatement>
@@ -77,11 +100,15 @@ export class Timeline {
       last: p('SELECT seq, time FROM events WHERE room_id = ? ORDER BY seq DESC LIMIT 1'),
       after: p('SELECT seq, time, user, client, bytes FROM events WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
       before: p('SELECT seq, time, user, client, bytes FROM events WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?'),
-      history: p(`SELECT h.obj, k.object_id, h.seq, h.deleted, h.name, h.type, h.parent, h.visible, ${HX}
-        FROM object_keys k JOIN history h ON h.obj = k.obj AND h.seq BETWEEN ? AND ? WHERE k.room_id = ?`),
-      bones: p(`SELECT k.obj, k.object_id, bh.bone, bh.seq FROM object_keys k JOIN bone_keys bk ON bk.obj = k.obj
-        JOIN bone_history bh ON bh.obj = bk.obj AND bh.bone = bk.bone AND bh.seq BETWEEN ? AND ? WHERE k.room_id = ?`),
-      previous: p(`SELECT h.deleted, h.name, h.type, h.parent, h.visible, ${HX} FROM history h WHERE h.obj = ? AND h.seq < ? ORDER BY h.seq DESC LIMIT 1`),
+      // What each change changed, worked out in SQL against the object's previous row: one
+      // row per change with a bit mask, instead of every column of both rows through JS.
+      history: raw(p(`SELECT k.object_id, h.seq, h.name, CASE WHEN h.deleted THEN ${DELETED} WHEN p.seq IS NULL OR p.deleted THEN ${CREATED} ELSE ${FIELD_MASK} END
+        FROM object_keys k JOIN history h ON h.obj = k.obj AND h.seq BETWEEN ? AND ?
+        LEFT JOIN history p ON p.obj = h.obj AND p.seq = (SELECT max(x.seq) FROM history x WHERE x.obj = h.obj AND x.seq < h.seq)
+        WHERE k.room_id = ?`)),
+      bones: raw(p(`SELECT k.object_id, bh.seq, bh.bone, (SELECT x.name FROM history x WHERE x.obj = bh.obj AND x.seq <= bh.seq ORDER BY x.seq DESC LIMIT 1)
+        FROM object_keys k JOIN bone_keys bk ON bk.obj = k.obj
+        JOIN bone_history bh ON bh.obj = bk.obj AND bh.bone = bk.bone AND bh.seq BETWEEN ? AND ? WHERE k.room_id = ?`)),
       scan: p('SELECT seq, time, user, client FROM events WHERE room_id = ? ORDER BY seq'),
     }
   }
@@ -112,32 +139,13 @@ export class Timeline {
     const s1 = entries[0]!.seq
     const s2 = entries[entries.length - 1]!.seq
     const bySeq = new Map(entries.map((e) => [e.seq, e]))
-    const rows = this.s.history!.all(s1, s2, roomId) as Array<HistoryRow & { object_id: string }>
-    const bones = this.s.bones!.all(s1, s2, roomId) as Array<{ obj: number; object_id: string; bone: string; seq: number }>
-    // Walk both in log order, so each change compares with the state just before it.
-    const events: Array<{ seq: number; row?: HistoryRow & { object_id: string }; bone?: (typeof bones)[number] }> = [
-      ...rows.map((row) => ({ seq: row.seq, row })),
-      ...bones.map((bone) => ({ seq: bone.seq, bone })),
-    ]
-    events.sort((x, y) => x.seq - y.seq || (x.row ? 0 : 1) - (y.row ? 0 : 1))
-    const state = new Map<number, (ObjectRow & { deleted: number }) | null>()
-    const before = (obj: number) => {
-      if (!state.has(obj)) state.set(obj, (this.s.previous!.get(obj, s1) as (ObjectRow & { deleted: number }) | undefined) ?? null)
-      return state.get(obj)!
+    for (const [id, seq, name, mask] of this.s.history!.all(s1, s2, roomId) as Array<[string, number, string | null, number]>) {
+      const entry = bySeq.get(seq)
+      if (entry) changeOf(entry, id, name).what.push(...whatOf(mask))
     }
-    for (const ev of events) {
-      const entry = bySeq.get(ev.seq)
-      if (!entry) continue
-      if (ev.row) {
-        const r = ev.row
-        const prev = before(r.obj)
-        const what = r.deleted === 1 ? ['deleted'] : !prev || prev.deleted === 1 ? ['created'] : changedFields(prev, r)
-        state.set(r.obj, r)
-        changeOf(entry, r.object_id, r.name).what.push(...what)
-      } else if (ev.bone) {
-        const b = ev.bone
-        changeOf(entry, b.object_id, before(b.obj)?.name ?? null).what.push(`pose.${b.bone}`)
-      }
+    for (const [id, seq, bone, name] of this.s.bones!.all(s1, s2, roomId) as Array<[string, number, string, string | null]>) {
+      const entry = bySeq.get(seq)
+      if (entry) changeOf(entry, id, name).what.push(`pose.${bone}`)
     }
   }
 
@@ -181,14 +189,4 @@ function changeOf(entry: TimelineEntry, id: string, name: string | null): Timeli
   if (!c) entry.changes.push((c = { id, name, what: [] }))
   else if (name !== null) c.name = name
   return c
-}
-
-function changedFields(a: ObjectRow, b: ObjectRow): string[] {
-  const out: string[] = []
-  for (const c of OBJECT_COLUMN_NAMES) {
-    if (a[c] === b[c]) continue
-    const f = c.startsWith('loc_') ? 'location' : c === 'rot_mode' ? 'rotation_mode' : c.startsWith('rot_') ? 'rotation' : c.startsWith('scale_') ? 'scale' : c
-    if (!out.includes(f)) out.push(f)
-  }
-  return out
 }
