@@ -190,6 +190,30 @@ describe('CSV and Parquet exports', () => {
     }
   })
 
+  it('a sample without a valid transform is NULL in Parquet, whatever column types the rest of its row group has', async () => {
+    const base = { object_id: 'x', bone: null, seq: 1, time: T0, user: 'u', client: 1, deleted: 0, name: 'X', type: 'EMPTY', parent: null, visible: 1 }
+    const good = { ...base, rot_mode: 'XYZ', loc_x: 1, loc_y: 2, loc_z: 3, rot_w: null, rot_x: 0, rot_y: 0, rot_z: 0, scale_x: 1, scale_y: 1, scale_z: 1 }
+    const bad = { ...base, seq: 2, rot_mode: null, loc_x: null, loc_y: null, loc_z: null, rot_w: null, rot_x: null, rot_y: null, rot_z: null, scale_x: null, scale_y: null, scale_z: null }
+    const stream = { room: 'r', pages: function* () { yield [good, bad, good] as SampleRow[] }, advance: async () => {} } as unknown as SampleStream
+    const file = path.join(dir, 'nulls.parquet')
+    const sink = memorySink()
+    await writeParquet(stream, sink)
+    fs.writeFileSync(file, sink.bytes())
+    const duck = await DuckDBInstance.create(':memory:')
+    const conn = await duck.connect()
+    try {
+      const rows = (await conn.runAndReadAll(`SELECT seq, rot_mode, loc_x, rot_w, scale_z FROM read_parquet('${file}')`)).getRowObjectsJS()
+      expect(rows).toEqual([
+        { seq: 1n, rot_mode: 'XYZ', loc_x: 1, rot_w: 1, scale_z: 1 },
+        { seq: 2n, rot_mode: null, loc_x: null, rot_w: null, scale_z: null },
+        { seq: 1n, rot_mode: 'XYZ', loc_x: 1, rot_w: 1, scale_z: 1 },
+      ])
+    } finally {
+      conn.closeSync()
+      duck.closeSync()
+    }
+  })
+
   it('an empty range is a valid file with a header (CSV) or no rows (Parquet)', async () => {
     const csv = memorySink()
     const s = await exportRange(rec.tt, { room: ROOM, format: 'csv', from: { seq: 999 }, to: { seq: 1000 } }, csv)
