@@ -133,14 +133,14 @@ class Query {
     const rows: string[][] = []
     for (const o of objects) {
       const c = xformCells(o.xform)
-      rows.push([named(o.name, o.id), o.type ?? '?', o.parent ? (names.get(o.parent) ?? o.parent) : '-', c.location, c.rotation, c.scale, o.visible ? 'yes' : 'no', `#${o.seq}`])
+      rows.push([o.name ?? '(unnamed)', o.id, o.type ?? '?', o.parent ? (names.get(o.parent) ?? o.parent) : '-', c.location, c.rotation, c.scale, o.visible ? 'yes' : 'no', `#${o.seq}`])
       for (const [bone, x] of Object.entries(o.pose)) {
         const b = xformCells(x)
-        rows.push([`  bone ${bone}`, '', '', b.location, b.rotation, b.scale, '', ''])
+        rows.push([`  bone ${bone}`, '', '', '', b.location, b.rotation, b.scale, '', ''])
       }
     }
-    this.out(`room ${this.room} at ${this.point(seq)}: ${objects.length} objects (times are ${zoneName()})`)
-    this.out(renderTable(['object', 'type', 'parent', 'location', 'rotation', 'scale', 'visible', 'changed'], rows))
+    this.out(`room ${this.room} at ${this.point(seq)}: ${plural(objects.length, 'object')} (times are ${zoneName()})`)
+    this.out(renderTable(['object', 'id', 'type', 'parent', 'location', 'rotation', 'scale', 'visible', 'changed'], rows))
   }
 
   path(ref: string | undefined, from: At | undefined, to: At | undefined): void {
@@ -160,7 +160,7 @@ class Query {
       rows.push([b.seq, 1, [`#${b.seq}`, localTime(b.time), b.user, `pose.${b.bone}${b.deleted ? ' removed' : ''}`, c.location, c.rotation, c.scale]])
     }
     rows.sort((x, y) => x[0] - y[0] || x[1] - y[1])
-    this.out(`${named(o.name, o.id)} in room ${this.room}: ${points.length} changes and ${bones.length} bone changes from ${this.point(span.from)} to ${this.point(span.to)} (times are ${zoneName()})`)
+    this.out(`${named(o.name, o.id)} in room ${this.room}: ${plural(points.length, 'change')} and ${plural(bones.length, 'bone change')} from ${this.point(span.from)} to ${this.point(span.to)} (times are ${zoneName()})`)
     this.out(renderTable(['seq', 'time', 'user', 'what', 'location', 'rotation', 'scale'], rows.map((r) => r[2])))
   }
 
@@ -169,20 +169,20 @@ class Query {
     if (this.json) return this.out(JSON.stringify(d))
     const rows: string[][] = []
     const show = (o: SceneObject) => (o.xform ? `at ${vec(o.xform.location)}` : '')
-    for (const o of d.added) rows.push(['added', named(o.name, o.id), '', '', show(o)])
-    for (const o of d.removed) rows.push(['removed', named(o.name, o.id), '', show(o), ''])
+    for (const o of d.added) rows.push(['added', o.name ?? '(unnamed)', o.id, '', '', show(o)])
+    for (const o of d.removed) rows.push(['removed', o.name ?? '(unnamed)', o.id, '', show(o), ''])
     for (const c of d.changed) {
       const name = this.tt.nameAt(this.room, c.id, d.to)
       let first = true
       for (const f of c.changes) {
         for (const [field, before, after] of fieldRows(f.field, f.before, f.after, (id) => this.tt.nameAt(this.room, id, d.to) ?? id)) {
-          rows.push([first ? 'changed' : '', first ? named(name, c.id) : '', field, before, after])
+          rows.push([first ? 'changed' : '', first ? (name ?? '(unnamed)') : '', first ? c.id : '', field, before, after])
           first = false
         }
       }
     }
     this.out(`room ${this.room} from ${this.point(d.from)} to ${this.point(d.to)}: ${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed`)
-    this.out(renderTable(['', 'object', 'field', 'before', 'after'], rows))
+    this.out(renderTable(['', 'object', 'id', 'field', 'before', 'after'], rows))
   }
 
   changes(from: At | undefined, to: At | undefined, ref: string | undefined): void {
@@ -191,10 +191,12 @@ class Query {
     const withNames = changes.map((c) => ({ ...c, name: this.tt.nameAt(this.room, c.objectId, c.seq) }))
     if (this.json) return this.out(JSON.stringify({ room: this.room, changes: withNames }))
     const span = this.tt.span(from, to)
-    this.out(`room ${this.room}: ${changes.length} changes from ${this.point(span.from)} to ${this.point(span.to)} (times are ${zoneName()})`)
-    this.out(renderTable(['seq', 'time', 'user', 'object', 'what'], withNames.map((c) => [`#${c.seq}`, localTime(c.time), c.user, named(c.name, c.objectId), c.what.join(', ')])))
+    this.out(`room ${this.room}: ${plural(changes.length, 'change')} from ${this.point(span.from)} to ${this.point(span.to)} (times are ${zoneName()})`)
+    this.out(renderTable(['seq', 'time', 'user', 'object', 'id', 'what'], withNames.map((c) => [`#${c.seq}`, localTime(c.time), c.user, c.name ?? '(unnamed)', c.objectId, c.what.join(', ')])))
   }
 }
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`
 
 /** One diff field as table rows: a transform splits into its channels. */
 function fieldRows(field: string, before: unknown, after: unknown, nameOf: (id: string) => string): Array<[string, string, string]> {

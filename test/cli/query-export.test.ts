@@ -69,6 +69,19 @@ describe('scenesync query and export', () => {
     expect(rows[4]!.split(/\s{2,}/)).toEqual(['#9', '2026-11-24 10:00:03.000', 'ann', 'scale', '2.5, 2, 3', 'ZYX 22.9183°, -28.6479°, 68.7549°', '2, 2, 2'])
   })
 
+  it('query scene prints every object with its id, parent by name and transform, and each armature\'s bones under it', () => {
+    const [head, columns, ...rows] = q('scene', '--room', ROOM, '--at', String(seqOf.both)).stdout.trimEnd().split('\n').map((l) => l.trim().split(/\s{2,}/))
+    expect(head!.join('  ')).toBe('room studio at #9 (2026-11-24 10:00:03.000): 6 objects (times are UTC+00:00)')
+    expect(columns).toEqual(['object', 'id', 'type', 'parent', 'location', 'rotation', 'scale', 'visible', 'changed'])
+    expect(rows).toContainEqual(['Hinge', IDS.hinge, 'EMPTY', 'Pivot', '0, 1, 0.5', '71.6197° about (0, 3, 4)', '1, 1, 1', 'yes', '#6'])
+    const rig = rows.findIndex((r) => r[0] === 'Rig')
+    expect(rows.slice(rig + 1, rig + 3)).toEqual([
+      ['bone hand.L', '0, 0.25, 0', 'YZX 17.1887°, 11.4592°, 5.7296°', '1, 1, 1'],
+      ['bone root', '0, 0, 0', 'quat 0.9, 0.1, 0.3, 0.2', '1, 1.5, 1'],
+    ])
+    expect(JSON.parse(q('scene', '--room', ROOM, '--at', String(seqOf.both), '--json').stdout).objects).toHaveLength(6)
+  })
+
   it('query path shows pose bone changes in the same table, and quaternions and axis-angles as Blender shows them', () => {
     const rig = q('path', '--room', ROOM, '--object', 'Rig', '--from', String(seqOf.pose), '--to', String(seqOf.pose2))
     const lines = rig.stdout.split('\n').map((l) => l.split(/\s{2,}/))
