@@ -9,10 +9,12 @@ import { OBJECT_COLUMN_NAMES, XFORM_COLUMN_NAMES } from './schema.js'
 import { type ObjectRow, type XformRow, objectFromRow, xformFromRow } from './object-rows.js'
 import type { SqlDatabase, SqlStatement } from './sql.js'
 import { ObjectLookup, type ResolvedObject } from './object-lookup.js'
+import { type BonePathPoint, type ObjectPathPoint, ObjectPaths } from './object-paths.js'
 import { type SampleRow, SamplePages } from './sample-pages.js'
 import { type Point, Timeline, type TimelinePage, type TimelineSummary } from './timeline.js'
 
 export { LookupError, type ResolvedObject } from './object-lookup.js'
+export type { BonePathPoint, ObjectPathPoint } from './object-paths.js'
 export type { SampleRow } from './sample-pages.js'
 export type { Point, TimelineChange, TimelineEntry, TimelinePage, TimelineSummary } from './timeline.js'
 
@@ -43,27 +45,6 @@ export interface PathPoint {
   client: number
   deleted: boolean
   name: string | null
-  xform: Xform | null
-}
-
-/** A point of an object's path with every field after the change and what changed. */
-export interface ObjectPathPoint extends PathPoint {
-  type: string | null
-  parent: string | null
-  visible: boolean
-  /** 'created', 'deleted', or the changed fields (location, rotation, scale, rotation_mode, name, parent, visible, type). */
-  what: string[]
-}
-
-/** One bone's change in an object's path. */
-export interface BonePathPoint {
-  bone: string
-  seq: number
-  time: number
-  user: string
-  client: number
-  /** The bone left the pose (or the object was deleted). */
-  deleted: boolean
   xform: Xform | null
 }
 
@@ -256,22 +237,17 @@ export class TimeTravel {
 
   // ---- Reads for people and exports: names, ranges, samples, the timeline ----
 
-  private extra?: { lookup: ObjectLookup; samples: SamplePages; timeline: Timeline; s: Record<string, SqlStatement> }
+  private extra?: { lookup: ObjectLookup; paths: ObjectPaths; samples: SamplePages; timeline: Timeline; s: Record<string, SqlStatement> }
 
   private more() {
     if (!this.extra) {
       const p = (sql: string) => this.db.prepare(sql)
       this.extra = {
         lookup: new ObjectLookup(this.db),
+        paths: new ObjectPaths(this.db),
         samples: new SamplePages(this.db),
         timeline: new Timeline(this.db),
         s: {
-          bonePath: p(`SELECT bh.bone, bh.seq, e.time, e.user, e.client, bh.deleted, ${BX}
-            FROM bone_keys b JOIN bone_history bh ON bh.obj = b.obj AND bh.bone = b.bone AND bh.seq BETWEEN ? AND ?
-            JOIN events e ON e.seq = bh.seq WHERE b.obj = ? ORDER BY bh.seq, bh.bone`),
-          fullPath: p(`SELECT h.seq, e.time, e.user, e.client, h.deleted, h.name, h.type, h.parent, h.visible, ${HX}
-            FROM history h JOIN events e ON e.seq = h.seq WHERE h.obj = ? AND h.seq BETWEEN ? AND ? ORDER BY h.seq`),
-          nameAt: p('SELECT h.name FROM history h WHERE h.obj = ? AND h.seq <= ? ORDER BY h.seq DESC LIMIT 1'),
           firstIn: p('SELECT seq, time FROM events WHERE room_id = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT 1'),
           lastIn: p('SELECT seq, time FROM events WHERE room_id = ? AND seq >= ? AND seq <= ? ORDER BY seq DESC LIMIT 1'),
         },
@@ -319,56 +295,19 @@ export class TimeTravel {
   /** The object's name as of position `seq` (null when it had none then). */
   nameAt(room: string, objectId: string, seq: number): string | null {
     const obj = this.objKeyOf(room, objectId)
-    if (obj === undefined) return null
-    return (this.more().s.nameAt!.get(obj, seq) as { name: string | null } | undefined)?.name ?? null
+    return obj === undefined ? null : this.more().paths.nameAt(obj, seq)
   }
 
   /** One object's changes over [from, to] with every field and what each change changed. */
   objectPath(room: string, objectId: string, from?: At, to?: At): ObjectPathPoint[] {
     const obj = this.objKeyOf(room, objectId)
-    if (obj === undefined) return []
-    const [a, b] = this.range(from, to)
-    type Row = ObjectRow & { seq: number; time: number; user: string; client: number; deleted: number }
-    let prev = this.s.previous!.get(obj, a) as (ObjectRow & { deleted: number }) | undefined
-    return (this.more().s.fullPath!.all(obj, a, b) as Row[]).map((r) => {
-      const what =
-        r.deleted === 1
-          ? ['deleted']
-          : !prev || prev.deleted === 1
-            ? ['created']
-            : OBJECT_COLUMN_NAMES.filter((c) => prev![c] !== r[c]).map(fieldOfColumn).filter((f, i, all) => all.indexOf(f) === i)
-      prev = r
-      return {
-        seq: r.seq,
-        time: r.time,
-        user: r.user,
-        client: r.client,
-        deleted: r.deleted === 1,
-        name: r.name,
-        type: r.type,
-        parent: r.parent,
-        visible: r.visible === 1,
-        xform: xformFromRow(r),
-        what,
-      }
-    })
+    return obj === undefined ? [] : this.more().paths.objectPath(obj, ...this.range(from, to))
   }
 
   /** One object's bone changes over [from, to] (inclusive), in log order. */
   bonePath(room: string, objectId: string, from?: At, to?: At): BonePathPoint[] {
     const obj = this.objKeyOf(room, objectId)
-    if (obj === undefined) return []
-    const [a, b] = this.range(from, to)
-    type Row = XformRow & { bone: string; seq: number; time: number; user: string; client: number; deleted: number }
-    return (this.more().s.bonePath!.all(a, b, obj) as Row[]).map((r) => ({
-      bone: r.bone,
-      seq: r.seq,
-      time: r.time,
-      user: r.user,
-      client: r.client,
-      deleted: r.deleted === 1,
-      xform: xformFromRow(r),
-    }))
+    return obj === undefined ? [] : this.more().paths.bonePath(obj, ...this.range(from, to))
   }
 
   /** Every sample (object and bone rows) of a room over [from, to], a page at a time ([H2]); see SamplePages. */
