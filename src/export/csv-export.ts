@@ -52,7 +52,7 @@ export function csvLine(room: string, r: SampleRow): string {
 export async function writeCsv(samples: SampleStream, sink: ByteSink): Promise<void> {
   const enc = new TextEncoder()
   await sink.write(enc.encode(SAMPLE_COLUMNS.join(',') + '\r\n'))
-  for (const page of samples.pages()) {
+  for await (const page of samples.pages()) {
     let out = ''
     for (const r of page) out += csvLine(samples.room, r) + '\r\n'
     await sink.write(enc.encode(out))

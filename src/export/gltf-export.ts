@@ -115,7 +115,7 @@ export async function writeGltf(samples: SampleStream, sink: ByteSink, range: Gl
     if (node) animate(node, series)
     node = null
   }
-  for (const page of samples.pages()) {
+  for await (const page of samples.pages()) {
     for (const r of page) {
       const k = r.bone === null ? r.object_id : boneKey(r.object_id, r.bone)
       if (k !== key) {

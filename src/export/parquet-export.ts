@@ -151,7 +151,7 @@ export async function writeParquet(samples: SampleStream, sink: ByteSink, opts: 
   const room = samples.room
   const q: Quat = [1, 0, 0, 0]
   const str = g.strings
-  for (const page of samples.pages()) {
+  for await (const page of samples.pages()) {
     for (const r of page) {
       const i = g.n
       const valid = sampleQuaternion(r, q) !== null
