@@ -109,7 +109,7 @@ export class Timeline {
       bones: raw(p(`SELECT k.object_id, bh.seq, bh.bone, (SELECT x.name FROM history x WHERE x.obj = bh.obj AND x.seq <= bh.seq ORDER BY x.seq DESC LIMIT 1)
         FROM object_keys k JOIN bone_keys bk ON bk.obj = k.obj
         JOIN bone_history bh ON bh.obj = bk.obj AND bh.bone = bk.bone AND bh.seq BETWEEN ? AND ? WHERE k.room_id = ?`)),
-      scan: p('SELECT seq, time, user, client FROM events WHERE room_id = ? ORDER BY seq'),
+      scan: raw(p('SELECT seq, time, user, client FROM events WHERE room_id = ? ORDER BY seq')),
     }
   }
 
@@ -167,16 +167,16 @@ export class Timeline {
       userSet: new Set(),
     }))
     const seen = new Set<number>()
-    for (const e of this.s.scan!.iterate(roomId) as IterableIterator<{ seq: number; time: number; user: string; client: number }>) {
+    for (const [seq, time, user, client] of this.s.scan!.iterate(roomId) as IterableIterator<[number, number, string, number]>) {
       out.entries++
-      const b = buckets[Math.min(n - 1, Math.floor((e.time - first.time) / width))]!
+      const b = buckets[Math.min(n - 1, Math.floor((time - first.time) / width))]!
       b.entries++
-      b.from ??= e.seq
-      b.to = e.seq
-      b.userSet.add(e.user)
-      if (!seen.has(e.client)) {
-        seen.add(e.client)
-        out.joins.push({ seq: e.seq, time: e.time, user: e.user, client: e.client })
+      b.from ??= seq
+      b.to = seq
+      b.userSet.add(user)
+      if (!seen.has(client)) {
+        seen.add(client)
+        out.joins.push({ seq, time, user, client })
       }
     }
     out.buckets = buckets.map(({ userSet, ...b }) => ({ ...b, users: [...userSet].sort() }))
