@@ -112,6 +112,14 @@ const timeline: HistoryPhase = async ({ tt, room, say }) => {
     changes += page.entries.reduce((n, e) => n + e.changes.length, 0)
   }
   const s = summarize(ms.slice(20)) // the first pages warm SQLite's cache
+  // The core benchmark's scene_at on this same log (README: p50 7.5 ms on a quiet machine),
+  // to tell how loaded the machine was while these figures were taken.
+  const sceneMs: number[] = []
+  for (let i = 0; i < 100; i++) {
+    const t = now()
+    tt.sceneAt(room, { seq: Math.floor(r() * last) + 1 })
+    sceneMs.push(now() - t)
+  }
   const ts = now()
   const summary = tt.timelineSummary(room, 200)
   const summaryMs = now() - ts
@@ -121,12 +129,22 @@ const timeline: HistoryPhase = async ({ tt, room, say }) => {
     timeline_page_ms_p50: round(s.p50, 3),
     timeline_page_ms_p99: round(s.p99, 3),
     timeline_summary_ms: round(summaryMs, 1),
+    calibration_scene_at_ms_p50: round(summarize(sceneMs).p50, 2),
     timeline_summary_entries: summary.entries,
   }
 }
 
 /** `scenesync export ...` in a fresh process: seconds, peak RSS, the file's size. */
-function exportChild(data: string, args: string[]): { s: number; peakRssMb: number; baselineRssMb: number; mb: number } {
+interface ChildFigures {
+  s: number
+  cpuS: number
+  mainThreadCpuS: number | null
+  busiestOtherThreadCpuS: number | null
+  peakRssMb: number
+  baselineRssMb: number
+}
+
+function exportChild(data: string, args: string[]): ChildFigures & { mb: number } {
   const out = args[args.indexOf('--out') + 1]!
   const line = execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'export-child.ts'), ...args, '--data', data], {
     cwd: ROOT,
@@ -134,7 +152,7 @@ function exportChild(data: string, args: string[]): { s: number; peakRssMb: numb
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 1 << 20,
   })
-  const r = JSON.parse(line.trim().split('\n').at(-1)!) as { s: number; peakRssMb: number; baselineRssMb: number }
+  const r = JSON.parse(line.trim().split('\n').at(-1)!) as ChildFigures
   const mb = fs.statSync(out).size / 1e6
   fs.rmSync(out)
   return { ...r, mb }
@@ -149,6 +167,7 @@ const gltf: HistoryPhase = async ({ data, room, tt, say }) => {
     gltf_objects: objects,
     gltf_samples: samples,
     gltf_1000x1000_s: round(r.s, 2),
+    gltf_1000x1000_cpu_s: round(r.cpuS, 2),
     gltf_1000x1000_mb: round(r.mb, 1),
     gltf_1000x1000_peak_rss_mb: Math.round(r.peakRssMb),
   }
@@ -168,6 +187,10 @@ const parquet: HistoryPhase = async ({ data, room, tt, say }) => {
   return {
     parquet_samples: samples,
     parquet_1m_s: round(full.s, 2),
+    // On a shared machine: CPU time of the export's busiest thread bounds its time on two free cores.
+    parquet_1m_cpu_s: round(full.cpuS, 2),
+    parquet_1m_main_thread_cpu_s: full.mainThreadCpuS === null ? null : round(full.mainThreadCpuS, 2),
+    parquet_1m_reader_thread_cpu_s: full.busiestOtherThreadCpuS === null ? null : round(full.busiestOtherThreadCpuS, 2),
     parquet_1m_mb: round(full.mb, 1),
     parquet_1m_peak_rss_mb: Math.round(full.peakRssMb),
     parquet_tenth_samples: tenthSamples,
@@ -175,6 +198,7 @@ const parquet: HistoryPhase = async ({ data, room, tt, say }) => {
     parquet_tenth_peak_rss_mb: Math.round(tenth.peakRssMb),
     export_process_baseline_rss_mb: Math.round(full.baselineRssMb),
     csv_1m_s: round(csv.s, 2),
+    csv_1m_cpu_s: round(csv.cpuS, 2),
     csv_1m_mb: round(csv.mb, 1),
     csv_1m_peak_rss_mb: Math.round(csv.peakRssMb),
   }
