@@ -7,6 +7,7 @@
 import { LogLockedError } from '../log/errors.js'
 import { createLogger, isLevel } from '../pino-logger.js'
 import { UsageError } from './args.js'
+import { EXPORT_HELP, runExport } from './export.js'
 import { runProject } from './project.js'
 import { QUERY_HELP, runQuery } from './query.js'
 import { SERVE_HELP, startServe } from './serve.js'
@@ -18,11 +19,13 @@ const HELP = `scenesync — several people editing one Blender scene, every move
   scenesync agent     the bridge process the Blender add-on starts
   scenesync token     print an access token
   scenesync query     time-travel reads of the projection
+  scenesync export    a time range as a glTF, CSV or Parquet file
   scenesync project --rebuild   rebuild the projection from the log
 
 ${SERVE_HELP}
 ${TOKEN_HELP}
-${QUERY_HELP}`
+${QUERY_HELP}
+${EXPORT_HELP}`
 
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, LOCKED: 3, STORE_UNAVAILABLE: 4, CONFIG: 5 } as const
 
@@ -60,6 +63,9 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.OK
     case 'query':
       runQuery(rest, (s) => process.stdout.write(s + '\n'))
+      return EXIT.OK
+    case 'export':
+      await runExport(rest, process.stdout, process.stderr)
       return EXIT.OK
     case 'project':
       await runProject(rest, process.stderr, logger)

@@ -8,6 +8,15 @@ import type { Xform } from '../crdt/index.js'
 import { OBJECT_COLUMN_NAMES, XFORM_COLUMN_NAMES } from './schema.js'
 import { type ObjectRow, type XformRow, objectFromRow, xformFromRow } from './object-rows.js'
 import type { SqlDatabase, SqlStatement } from './sql.js'
+import { ObjectLookup, type ResolvedObject } from './object-lookup.js'
+import { type BonePathPoint, type ObjectPathPoint, ObjectPaths } from './object-paths.js'
+import { type SampleRow, SamplePages } from './sample-pages.js'
+import { type Point, Timeline, type TimelinePage, type TimelineSummary } from './timeline.js'
+
+export { LookupError, type ResolvedObject } from './object-lookup.js'
+export type { BonePathPoint, ObjectPathPoint } from './object-paths.js'
+export type { SampleRow } from './sample-pages.js'
+export type { Point, TimelineChange, TimelineEntry, TimelinePage, TimelineSummary } from './timeline.js'
 
 /** A point of history: a log position (1-based, inclusive) or a wall-clock time in ms. */
 export type At = { seq: number } | { time: number }
@@ -224,6 +233,109 @@ export class TimeTravel {
       out.push({ seq: r.seq, time: r.time, user: r.user, client: r.client, objectId: r.object_id, what: [`pose.${r.bone}`] })
     }
     return out.sort((x, y) => x.seq - y.seq || (x.objectId < y.objectId ? -1 : x.objectId > y.objectId ? 1 : 0))
+  }
+
+  // ---- Reads for people and exports: names, ranges, samples, the timeline ----
+
+  private extra?: { lookup: ObjectLookup; paths: ObjectPaths; samples: SamplePages; timeline: Timeline; s: Record<string, SqlStatement> }
+
+  private more() {
+    if (!this.extra) {
+      const p = (sql: string) => this.db.prepare(sql)
+      this.extra = {
+        lookup: new ObjectLookup(this.db),
+        paths: new ObjectPaths(this.db),
+        samples: new SamplePages(this.db),
+        timeline: new Timeline(this.db),
+        s: {
+          firstIn: p('SELECT seq, time FROM events WHERE room_id = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT 1'),
+          lastIn: p('SELECT seq, time FROM events WHERE room_id = ? AND seq >= ? AND seq <= ? ORDER BY seq DESC LIMIT 1'),
+        },
+      }
+    }
+    return this.extra
+  }
+
+  /** Whether the projection has seen the room. */
+  hasRoom(room: string): boolean {
+    return this.roomId(room) !== undefined
+  }
+
+  /** The room's key, or a LookupError (`unknown_room`) that lists the rooms there are. */
+  requireRoom(room: string): number {
+    const id = this.roomId(room)
+    if (id === undefined) throw this.more().lookup.unknownRoom(room)
+    return id
+  }
+
+  /** An object by id or name (LookupError: unknown room or object, or a name several objects have). */
+  resolveObject(room: string, ref: string): ResolvedObject {
+    return this.more().lookup.resolve(this.requireRoom(room), room, ref)
+  }
+
+  /** The positions [from, to] (inclusive) a range covers, as `path` and `changes` read it. */
+  span(from?: At, to?: At): { from: number; to: number } {
+    const [a, b] = this.range(from, to)
+    return { from: a, to: b }
+  }
+
+  /** A range's positions and the room's first and last entries inside it (null when it has none there). */
+  entrySpan(room: string, from?: At, to?: At): { from: number; to: number; first: Point | null; last: Point | null } {
+    const roomId = this.requireRoom(room)
+    const [a, b] = this.range(from, to)
+    const s = this.more().s
+    return { from: a, to: b, first: (s.firstIn!.get(roomId, a, b) as Point | undefined) ?? null, last: (s.lastIn!.get(roomId, a, b) as Point | undefined) ?? null }
+  }
+
+  /** The wall-clock time of a position (undefined before the first entry or past the head). */
+  timeOf(seq: number): number | undefined {
+    return (this.s.timeOf!.get(seq) as { time: number } | undefined)?.time
+  }
+
+  /** The object's name as of position `seq` (null when it had none then). */
+  nameAt(room: string, objectId: string, seq: number): string | null {
+    const obj = this.objKeyOf(room, objectId)
+    return obj === undefined ? null : this.more().paths.nameAt(obj, seq)
+  }
+
+  /** One object's changes over [from, to] with every field and what each change changed. */
+  objectPath(room: string, objectId: string, from?: At, to?: At): ObjectPathPoint[] {
+    const obj = this.objKeyOf(room, objectId)
+    return obj === undefined ? [] : this.more().paths.objectPath(obj, ...this.range(from, to))
+  }
+
+  /** One object's bone changes over [from, to] (inclusive), in log order. */
+  bonePath(room: string, objectId: string, from?: At, to?: At): BonePathPoint[] {
+    const obj = this.objKeyOf(room, objectId)
+    return obj === undefined ? [] : this.more().paths.bonePath(obj, ...this.range(from, to))
+  }
+
+  /** Every sample (object and bone rows) of a room over [from, to], a page at a time ([H2]); see SamplePages. */
+  samplePages(room: string, from?: At, to?: At, pageSize?: number): Generator<SampleRow[]> {
+    const [a, b] = this.range(from, to)
+    return this.more().samples.pages(this.requireRoom(room), a, b, pageSize)
+  }
+
+  /** How many samples `samplePages` yields over the same range. */
+  countSamples(room: string, from?: At, to?: At): number {
+    const [a, b] = this.range(from, to)
+    return this.more().samples.count(this.requireRoom(room), a, b)
+  }
+
+  /** A page of the room's log with who changed what, by object name. */
+  timeline(room: string, opts: { after?: number; before?: number; limit?: number } = {}): TimelinePage {
+    return this.more().timeline.page(this.requireRoom(room), room, { ...opts, limit: opts.limit ?? 500 })
+  }
+
+  /** The room's whole log in one pass: its span, time buckets, where each client joined. */
+  timelineSummary(room: string, buckets = 100): TimelineSummary {
+    return this.more().timeline.summary(this.requireRoom(room), room, buckets)
+  }
+
+  private objKeyOf(room: string, objectId: string): number | undefined {
+    const roomId = this.roomId(room)
+    if (roomId === undefined) return undefined
+    return (this.s.objKey!.get(roomId, objectId) as { obj: number } | undefined)?.obj
   }
 
   private range(from?: At, to?: At): [number, number] {

@@ -6,6 +6,10 @@ import type http from 'node:http'
 import { type At, TimeTravel } from '../projection/time-travel.js'
 import type { SqlDatabase } from '../projection/sql.js'
 import type { Metrics } from './metrics.js'
+import { exportRoutes } from './routes/export.js'
+import { objectHistoryRoutes } from './routes/object-history.js'
+import type { Route } from './routes/room-route.js'
+import { timelineRoutes } from './routes/timeline.js'
 import { TokenError, verifyToken } from './tokens.js'
 
 export interface HttpApiOptions {
@@ -56,6 +60,8 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
       throw e
     }
   }
+  const routeContext = { tt, authorize }
+  const routes: Route[] = [...objectHistoryRoutes(routeContext), ...timelineRoutes(routeContext), ...exportRoutes(routeContext)]
   return (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost')
@@ -65,20 +71,14 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
         opts.refreshMetrics?.()
         return send(res, 200, opts.metrics.render(), 'text/plain; version=0.0.4')
       }
+      for (const route of routes) if (route(req, res, url)) return
       const scene = /^\/rooms\/([^/]+)\/scene$/.exec(url.pathname)
-      const history = /^\/rooms\/([^/]+)\/objects\/([^/]+)\/history$/.exec(url.pathname)
-      if (!scene && !history) throw new HttpError(404, `no route for ${url.pathname}`)
-      const room = decodeURIComponent((scene ?? history)![1]!)
+      if (!scene) throw new HttpError(404, `no route for ${url.pathname}`)
+      const room = decodeURIComponent(scene[1]!)
       authorize(req, room)
       if (!tt) throw new HttpError(503, 'this server runs without a projection')
-      if (scene) {
-        const at = parseAt(url.searchParams.get('at'), 'at')
-        return send(res, 200, { room, at: tt.resolve(at), objects: tt.sceneAt(room, at) })
-      }
-      const id = decodeURIComponent(history![2]!)
-      const from = parseAt(url.searchParams.get('from'), 'from')
-      const to = parseAt(url.searchParams.get('to'), 'to')
-      return send(res, 200, { room, object: id, points: tt.path(room, id, from, to) })
+      const at = parseAt(url.searchParams.get('at'), 'at')
+      return send(res, 200, { room, at: tt.resolve(at), objects: tt.sceneAt(room, at) })
     } catch (e) {
       if (e instanceof HttpError) return send(res, e.status, { error: e.message })
       return send(res, 500, { error: (e as Error).message })

@@ -1,0 +1,7 @@
+export * from './byte-sink.js'
+export * from './export-range.js'
+export * from './geometry-source.js'
+export type { GltfOptions, Interpolation } from './gltf-export.js'
+export * from './rotation.js'
+export { SAMPLE_COLUMNS } from './sample-columns.js'
+export type { StreamOptions } from './sample-stream.js'
