@@ -62,7 +62,7 @@ type ToWorker =
   | { type: 'states'; id: number; states: Map<string, ObjectState> }
   | { type: 'loadFailed'; id: number; message: string }
 type FromWorker =
-  | { type: 'batch'; id: number; batch: RowBatch }
+  | { type: 'batch'; id: number; batch: RowBatch; roomDocs: number }
   | { type: 'error'; id: number; message: string }
   | { type: 'loadRoom'; id: number; room: string; upTo: Cursor }
   | { type: 'loadStates'; id: number; room: string }
@@ -76,6 +76,8 @@ export class WorkerExitError extends Error {
 }
 
 export interface ExtractorWorkerOptions {
+  /** Room docs the thread keeps (see ChangeExtractor). */
+  maxRoomDocs?: number
   /** Test hook: the thread exits (as if it crashed) when it starts its n-th extraction. */
   exitAt?: number
 }
@@ -87,10 +89,12 @@ export class ExtractorWorker {
   private readonly waiting = new Map<number, { resolve: (b: RowBatch) => void; reject: (e: Error) => void }>()
   /** Set once the thread is gone: every request after fails at once. */
   private dead: Error | null = null
+  /** Room docs the thread held after its last batch. */
+  roomDocs = 0
 
   constructor(source: RoomSource, start: Cursor, snapshotEvery: number, opts: ExtractorWorkerOptions = {}) {
     const url = new URL(import.meta.url)
-    const workerData = { start, snapshotEvery, exitAt: opts.exitAt ?? 0 }
+    const workerData = { start, snapshotEvery, exitAt: opts.exitAt ?? 0, maxRoomDocs: opts.maxRoomDocs }
     if (url.pathname.endsWith('.ts')) {
       // Run from source (tests, benchmarks under tsx): the worker registers tsx before loading this file.
       const tsx = import.meta.resolve('tsx/esm/api')
@@ -109,6 +113,7 @@ export class ExtractorWorker {
     this.worker.on('message', (m: FromWorker) => {
       switch (m.type) {
         case 'batch':
+          this.roomDocs = m.roomDocs
           this.waiting.get(m.id)?.resolve(m.batch)
           this.waiting.delete(m.id)
           return
@@ -159,7 +164,7 @@ export class ExtractorWorker {
 
 /** The worker's side. */
 function serve(port: MessagePort): void {
-  const { start, snapshotEvery, exitAt } = workerData as { start: Cursor; snapshotEvery: number; exitAt: number }
+  const { start, snapshotEvery, exitAt, maxRoomDocs } = workerData as { start: Cursor; snapshotEvery: number; exitAt: number; maxRoomDocs?: number }
   let nextId = 0
   let extractions = 0
   const pending = new Map<number, { resolve: (m: ToWorker) => void; reject: (e: Error) => void }>()
@@ -175,7 +180,7 @@ function serve(port: MessagePort): void {
     },
     loadStates: async (room) => (await ask<Extract<ToWorker, { type: 'states' }>>({ type: 'loadStates', id: nextId++, room })).states,
   }
-  const extractor = new ChangeExtractor(source, start, snapshotEvery)
+  const extractor = new ChangeExtractor(source, start, snapshotEvery, maxRoomDocs)
   // Extractions run one at a time, in the order they were asked for.
   let chain = Promise.resolve()
   port.on('message', (m: ToWorker) => {
@@ -189,7 +194,8 @@ function serve(port: MessagePort): void {
     chain = chain.then(async () => {
       if (++extractions === exitAt) process.exit(1)
       try {
-        port.postMessage({ type: 'batch', id: m.id, batch: await extractor.extract(unpack(m.entries), m.firstSeq) } satisfies FromWorker)
+        const batch = await extractor.extract(unpack(m.entries), m.firstSeq)
+        port.postMessage({ type: 'batch', id: m.id, batch, roomDocs: extractor.roomDocs } satisfies FromWorker)
       } catch (e) {
         port.postMessage({ type: 'error', id: m.id, message: (e as Error).message } satisfies FromWorker)
       }

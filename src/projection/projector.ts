@@ -42,6 +42,8 @@ export interface ProjectorOptions {
   worker?: boolean
   /** Test hook: called at each crash point; throwing there simulates a crash. */
   crashHook?: (point: CrashPoint) => void
+  /** Room docs kept in memory (idle rooms beyond it are dropped and reloaded when written again). */
+  maxRoomDocs?: number
   /** Test hook: each worker thread exits (as if it crashed) when it starts its n-th extraction. */
   workerExitAt?: number
 }
@@ -58,6 +60,7 @@ const RETRY_MAX_MS = 10_000
 
 interface Extractor {
   extract(entries: LogEntry[], firstSeq: number): Promise<RowBatch>
+  readonly roomDocs: number
   close(): Promise<void>
 }
 
@@ -81,6 +84,7 @@ export class Projector {
   private coalesceTimer: NodeJS.Timeout | null = null
   private readonly coalesceMs: number
   private readonly workerExitAt: number
+  private readonly maxRoomDocs: number | undefined
   /** Worker threads that died since the last commit. */
   private deaths = 0
   private failed: Error | null = null
@@ -98,6 +102,7 @@ export class Projector {
     this.coalesceMs = opts.coalesceMs ?? 5
     this.useWorker = opts.worker ?? false
     this.workerExitAt = opts.workerExitAt ?? 0
+    this.maxRoomDocs = opts.maxRoomDocs
     const c = this.sink.position()
     this.cursor = c.cursor
     this.seq = c.seq
@@ -118,10 +123,14 @@ export class Projector {
 
   private getExtractor(): Extractor {
     if (!this.extractor) {
-      if (this.useWorker) this.extractor = new ExtractorWorker(this.source(), this.cursor, this.snapshotEvery, { exitAt: this.workerExitAt })
-      else {
-        const inThread = new ChangeExtractor(this.source(), this.cursor, this.snapshotEvery)
-        this.extractor = { extract: (e, f) => inThread.extract(e, f), close: async () => {} }
+      if (this.useWorker) {
+        this.extractor = new ExtractorWorker(this.source(), this.cursor, this.snapshotEvery, {
+          exitAt: this.workerExitAt,
+          ...(this.maxRoomDocs !== undefined ? { maxRoomDocs: this.maxRoomDocs } : {}),
+        })
+      } else {
+        const inThread = new ChangeExtractor(this.source(), this.cursor, this.snapshotEvery, this.maxRoomDocs)
+        this.extractor = { extract: (e, f) => inThread.extract(e, f), get roomDocs() { return inThread.roomDocs }, close: async () => {} }
       }
     }
     return this.extractor
@@ -132,6 +141,11 @@ export class Projector {
     const x = this.extractor
     this.extractor = null
     await x?.close()
+  }
+
+  /** Room docs the extractor holds now (0 before the first batch and after a failure). */
+  get roomDocs(): number {
+    return this.extractor?.roomDocs ?? 0
   }
 
   /** Why the projector gave up (it no longer follows the log), or null. */
