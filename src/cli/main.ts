@@ -30,6 +30,7 @@ function exitCodeOf(e: unknown): number {
   if (e instanceof UsageError) return EXIT.USAGE
   if (e instanceof LogLockedError) return EXIT.LOCKED
   const code = (e as { code?: string }).code
+  if (code === 'projection_locked') return EXIT.LOCKED
   if (code === 'fdb_unavailable') return EXIT.STORE_UNAVAILABLE
   if (code === 'config') return EXIT.CONFIG
   return EXIT.FAILURE

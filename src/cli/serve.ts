@@ -8,6 +8,7 @@ import fs from 'node:fs'
 import type { Cursor } from '../log/event-log.js'
 import { SqliteEventLog, cursorToSeq } from '../log/sqlite-event-log.js'
 import type { Logger } from '../logger.js'
+import { lockProjection } from '../projection/projection-lock.js'
 import { Projector } from '../projection/projector.js'
 import { openDatabase } from '../projection/sql.js'
 import { DEFAULT_LIMITS } from '../server/connection.js'
@@ -39,6 +40,13 @@ export async function startServe(argv: readonly string[], logger: Logger): Promi
   }
   fs.mkdirSync(data, { recursive: true })
   const log = await openStore(store, data, logger)
+  let projectionLock: ReturnType<typeof lockProjection>
+  try {
+    projectionLock = lockProjection(projectionFile(data))
+  } catch (e) {
+    await log.close()
+    throw e
+  }
   const db = openDatabase(projectionFile(data))
   // The Yjs half of the projector runs on the second core, off the server's event loop;
   // small batches bound how long one SQLite commit holds the loop.
@@ -65,6 +73,7 @@ export async function startServe(argv: readonly string[], logger: Logger): Promi
     })
   } catch (e) {
     db.close()
+    projectionLock.release()
     await log.close()
     throw e
   }
@@ -82,6 +91,7 @@ export async function startServe(argv: readonly string[], logger: Logger): Promi
         await projector.stop()
         await log.close()
         db.close()
+        projectionLock.release()
         logger.info('scenesync stopped')
       })()),
   }

@@ -44,6 +44,8 @@ export interface ProjectorOptions {
   crashHook?: (point: CrashPoint) => void
   /** Room docs kept in memory (idle rooms beyond it are dropped and reloaded when written again). */
   maxRoomDocs?: number
+  /** How long stop() lets a catch-up under way finish before it ends the worker (default 10 s). */
+  stopGraceMs?: number
   /** Test hook: each worker thread exits (as if it crashed) when it starts its n-th extraction. */
   workerExitAt?: number
 }
@@ -85,6 +87,7 @@ export class Projector {
   private readonly coalesceMs: number
   private readonly workerExitAt: number
   private readonly maxRoomDocs: number | undefined
+  private readonly stopGraceMs: number
   /** Worker threads that died since the last commit. */
   private deaths = 0
   private failed: Error | null = null
@@ -103,6 +106,7 @@ export class Projector {
     this.useWorker = opts.worker ?? false
     this.workerExitAt = opts.workerExitAt ?? 0
     this.maxRoomDocs = opts.maxRoomDocs
+    this.stopGraceMs = opts.stopGraceMs ?? 10_000
     const c = this.sink.position()
     this.cursor = c.cursor
     this.seq = c.seq
@@ -231,7 +235,7 @@ export class Projector {
     let inFlight: Promise<RowBatch> | null = null
     for (;;) {
       this.crash('before-batch')
-      const entries = this.stopped ? [] : await this.log.readFeed(readCursor, { limit: this.batchSize })
+      const entries = await this.log.readFeed(readCursor, { limit: this.batchSize })
       const next = entries.length > 0 ? this.getExtractor().extract(entries, readSeq + 1) : null
       // Not awaited yet: a rejection is handled when its turn comes.
       next?.catch(() => {})
@@ -265,7 +269,10 @@ export class Projector {
     }, this.coalesceMs)
   }
 
-  /** Stops following the log; always returns, whatever state the worker is in. */
+  /**
+   * Stops following the log. The catch-up under way finishes if it can within
+   * `stopGraceMs`; past that the worker is ended, so stop() always returns.
+   */
   async stop(): Promise<void> {
     this.stopped = true
     this.unsubscribe?.()
@@ -273,9 +280,17 @@ export class Projector {
     if (this.retryTimer) clearTimeout(this.retryTimer)
     this.retryTimer = null
     if (this.coalesceTimer) clearTimeout(this.coalesceTimer)
-    // Ending the thread first fails an extraction in progress instead of waiting on it.
-    await this.forget()
-    await this.running
+    const running = this.running
+    if (running) {
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.stopGraceMs)))
+      if (await Promise.race([running.then(() => false), late])) {
+        this.logger.warn('projector did not finish within the stop grace period; ending its worker', { graceMs: this.stopGraceMs, position: this.seq })
+        await this.forget()
+        await running
+      }
+      clearTimeout(timer)
+    }
     await this.forget()
   }
 
