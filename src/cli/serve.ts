@@ -66,6 +66,7 @@ export async function startServe(argv: readonly string[], logger: Logger): Promi
       limits,
       logger,
       tailForeign: store.kind === 'fdb',
+      health: () => (projector.problem ? [projector.problem] : []),
       refreshMetrics: () => {
         const at = projector.position().cursor
         server.metrics.projectorLag = log instanceof SqliteEventLog ? cursorToSeq(head) - cursorToSeq(at) : head > at ? 1 : 0

@@ -44,6 +44,8 @@ export interface ProjectorOptions {
   crashHook?: (point: CrashPoint) => void
   /** Room docs kept in memory (idle rooms beyond it are dropped and reloaded when written again). */
   maxRoomDocs?: number
+  /** Longest wait between retries after a failure (default 10 s). */
+  retryMaxMs?: number
   /** How long stop() lets a catch-up under way finish before it ends the worker (default 10 s). */
   stopGraceMs?: number
   /** Test hook: each worker thread exits (as if it crashed) when it starts its n-th extraction. */
@@ -58,7 +60,6 @@ export class ProjectorFailedError extends Error {
 /** Worker deaths in a row, with no batch committed in between, before the projector gives up. */
 const MAX_WORKER_DEATHS = 3
 const RETRY_MIN_MS = 1000
-const RETRY_MAX_MS = 10_000
 
 interface Extractor {
   extract(entries: LogEntry[], firstSeq: number): Promise<RowBatch>
@@ -88,6 +89,9 @@ export class Projector {
   private readonly workerExitAt: number
   private readonly maxRoomDocs: number | undefined
   private readonly stopGraceMs: number
+  private readonly retryMaxMs: number
+  /** The failure being retried, if any. */
+  private failing: { since: string; error: string } | null = null
   /** Worker threads that died since the last commit. */
   private deaths = 0
   private failed: Error | null = null
@@ -107,6 +111,7 @@ export class Projector {
     this.workerExitAt = opts.workerExitAt ?? 0
     this.maxRoomDocs = opts.maxRoomDocs
     this.stopGraceMs = opts.stopGraceMs ?? 10_000
+    this.retryMaxMs = opts.retryMaxMs ?? 10_000
     const c = this.sink.position()
     this.cursor = c.cursor
     this.seq = c.seq
@@ -145,6 +150,13 @@ export class Projector {
     const x = this.extractor
     this.extractor = null
     await x?.close()
+  }
+
+  /** What is wrong, for /healthz: stopped for good, or failing and retrying; null when well. */
+  get problem(): string | null {
+    if (this.failed) return `projector stopped: ${this.failed.message}`
+    if (this.failing) return `projection: failing since ${this.failing.since} at position ${this.seq}, retrying: ${this.failing.error}`
+    return null
   }
 
   /** Room docs the extractor holds now (0 before the first batch and after a failure). */
@@ -308,6 +320,8 @@ export class Projector {
           await this.catchUp()
         } while (this.again && !this.stopped)
         this.retryMs = 0
+        if (this.failing) this.logger.info('projector caught up after a failure', { since: this.failing.since, position: this.seq })
+        this.failing = null
       } catch (e) {
         if (this.stopped) return
         if (e instanceof ProjectorFailedError) {
@@ -315,7 +329,10 @@ export class Projector {
           this.logger.error('projector stopped', { error: e.message })
           return
         }
-        this.retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, this.retryMs * 2))
+        const full = (e as { code?: string }).code === 'SQLITE_FULL'
+        this.failing ??= { since: new Date().toISOString(), error: '' }
+        this.failing.error = full ? `disk full (${(e as Error).message})` : (e as Error).message
+        this.retryMs = Math.min(this.retryMaxMs, Math.max(Math.min(RETRY_MIN_MS, this.retryMaxMs), this.retryMs * 2))
         this.logger.error('projector step failed; retrying', { error: (e as Error).message, retryInMs: this.retryMs, position: this.seq })
         this.retryTimer = setTimeout(() => {
           this.retryTimer = null

@@ -6,7 +6,7 @@
 import type { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import * as awarenessProtocol from 'y-protocols/awareness'
-import { InvalidUpdateError } from '../log/errors.js'
+import { InvalidUpdateError, LogFullError } from '../log/errors.js'
 import { firstClient } from '../log/update-format.js'
 import type { Logger } from '../logger.js'
 import { CLOSE } from './close-codes.js'
@@ -295,6 +295,7 @@ export class Connection implements RoomPeer {
     // Not awaited: later messages need not wait for this append; the room keeps order.
     submitted.catch((e: unknown) => {
       if (e instanceof InvalidUpdateError) this.reject(CLOSE.INVALID_UPDATE, 'invalid_update', e.reason)
+      else if (e instanceof LogFullError) this.reject(CLOSE.INTERNAL, 'disk_full', 'disk full: the update was not stored; reconnect to resync')
       else {
         this.ctx.logger.error('append failed', { room: this.ctx.room.name, error: (e as Error).message })
         this.reject(CLOSE.INTERNAL, 'append_failed', 'the update could not be stored; reconnect to resync')

@@ -30,6 +30,8 @@ export interface RoomOptions {
   logger: Logger
   /** Apply and broadcast entries other processes append (shared stores). */
   tailForeign: boolean
+  /** Told of every append's outcome: null when it was stored, else the error. */
+  onAppend?: (error: unknown) => void
 }
 
 export const REMOTE_ORIGIN = Symbol('scenesync-room')
@@ -111,7 +113,14 @@ export class Room {
     this.inFlight += updates.length
     const done = this.chain.then(async () => {
       try {
-        const cursors = await appended
+        let cursors: string[]
+        try {
+          cursors = await appended
+        } catch (e) {
+          this.opts.onAppend?.(e)
+          throw e
+        }
+        this.opts.onAppend?.(null)
         this.opts.metrics.observeAppend((performance.now() - started) / 1000)
         this.opts.metrics.updatesAppended += updates.length
         updates.forEach((u, i) => {

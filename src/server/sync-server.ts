@@ -6,6 +6,7 @@ import http from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import type { EventLog } from '../log/event-log.js'
+import { LogFullError } from '../log/errors.js'
 import { type Logger, silentLogger } from '../logger.js'
 import type { SqlDatabase } from '../projection/sql.js'
 import { CLOSE } from './close-codes.js'
@@ -32,6 +33,8 @@ export interface SyncServerOptions {
   tailForeign?: boolean
   /** Updates the projector-lag gauge before /metrics renders. */
   refreshMetrics?: () => void
+  /** Problems of parts beside the server (the projector), for /healthz; empty when well. */
+  health?: () => string[]
 }
 
 export class ConfigError extends Error {
@@ -62,6 +65,8 @@ export class SyncServer {
   private readonly secret: string | null
   private readonly unsubscribe: () => void
   private closing = false
+  /** Set while appends fail for a full disk; cleared by the next append that is stored. */
+  private logFull: { since: string; detail: string } | null = null
 
   constructor(private readonly opts: SyncServerOptions) {
     this.secret = opts.secret ?? null
@@ -73,7 +78,13 @@ export class SyncServer {
     this.logger = opts.logger ?? silentLogger
     this.metrics = opts.metrics ?? new Metrics()
     this.http = http.createServer(
-      createHttpHandler({ secret: this.secret, metrics: this.metrics, projection: opts.projection ?? null, ...(opts.refreshMetrics ? { refreshMetrics: opts.refreshMetrics } : {}) }),
+      createHttpHandler({
+        secret: this.secret,
+        metrics: this.metrics,
+        projection: opts.projection ?? null,
+        health: () => this.problems(),
+        ...(opts.refreshMetrics ? { refreshMetrics: opts.refreshMetrics } : {}),
+      }),
     )
     // Up to this, our own limit answers with 4413 and a reason; beyond it ws
     // stops reading the frame and closes with 1009, so no frame is held whole.
@@ -92,6 +103,23 @@ export class SyncServer {
         resolve({ host, port: typeof addr === 'object' && addr ? addr.port : (this.opts.port ?? 1234) })
       })
     })
+  }
+
+  /** What is wrong now (for /healthz); empty when all is well. */
+  problems(): string[] {
+    const out: string[] = []
+    if (this.logFull) out.push(`event log: disk full since ${this.logFull.since}; updates are refused until there is room (${this.logFull.detail})`)
+    return out.concat(this.opts.health?.() ?? [])
+  }
+
+  private appended(error: unknown): void {
+    if (error === null) {
+      if (this.logFull) this.logger.info('event log: appends stored again after a full disk', { since: this.logFull.since })
+      this.logFull = null
+    } else if (error instanceof LogFullError && !this.logFull) {
+      this.logFull = { since: new Date().toISOString(), detail: error.message }
+      this.logger.error('event log: disk full; updates are refused until there is room', { error: error.message })
+    }
   }
 
   /** Rooms in memory, loaded or loading. */
@@ -148,7 +176,7 @@ export class SyncServer {
     }
     const known = this.rooms.get(name) ?? this.loading.get(name)
     if (known) return known
-    const r = new Room(name, { log: this.opts.log, metrics: this.metrics, logger: this.logger, tailForeign: this.opts.tailForeign ?? false })
+    const r = new Room(name, { log: this.opts.log, metrics: this.metrics, logger: this.logger, tailForeign: this.opts.tailForeign ?? false, onAppend: (e) => this.appended(e) })
     this.loading.set(name, r)
     this.metrics.roomsLoaded = this.roomCount
     r.ready.then(
