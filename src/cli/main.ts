@@ -2,11 +2,14 @@
 /**
  * The `scenesync` command. Exit codes: 0 ok, 1 failure, 2 usage error,
  * 3 data folder in use by another process, 4 store unavailable (FoundationDB
- * client missing), 5 configuration refused (e.g. a public bind without a secret).
+ * client missing), 5 configuration refused (e.g. a public bind without a secret),
+ * 6 damaged data (a log or projection file failed a check, or `check` found the
+ * projection differs from its log).
  */
 import { LogLockedError } from '../log/errors.js'
 import { jsonLogger } from '../logger.js'
 import { UsageError } from './args.js'
+import { CHECK_HELP, runCheck } from './check.js'
 import { runProject } from './project.js'
 import { QUERY_HELP, runQuery } from './query.js'
 import { SERVE_HELP, startServe } from './serve.js'
@@ -19,12 +22,14 @@ const HELP = `scenesync — several people editing one Blender scene, every move
   scenesync token     print an access token
   scenesync query     time-travel reads of the projection
   scenesync project --rebuild   rebuild the projection from the log
+  scenesync check     integrity of the log and projection
 
 ${SERVE_HELP}
 ${TOKEN_HELP}
-${QUERY_HELP}`
+${QUERY_HELP}
+${CHECK_HELP}`
 
-export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, LOCKED: 3, STORE_UNAVAILABLE: 4, CONFIG: 5 } as const
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, LOCKED: 3, STORE_UNAVAILABLE: 4, CONFIG: 5, DAMAGED: 6 } as const
 
 function exitCodeOf(e: unknown): number {
   if (e instanceof UsageError) return EXIT.USAGE
@@ -33,6 +38,7 @@ function exitCodeOf(e: unknown): number {
   if (code === 'projection_locked') return EXIT.LOCKED
   if (code === 'fdb_unavailable') return EXIT.STORE_UNAVAILABLE
   if (code === 'config') return EXIT.CONFIG
+  if (code === 'corrupt') return EXIT.DAMAGED
   return EXIT.FAILURE
 }
 
@@ -61,6 +67,8 @@ async function main(argv: string[]): Promise<number> {
     case 'query':
       runQuery(rest, (s) => process.stdout.write(s + '\n'))
       return EXIT.OK
+    case 'check':
+      return runCheck(rest, (line) => process.stdout.write(line + '\n'))
     case 'project':
       await runProject(rest, process.stderr, logger)
       return EXIT.OK

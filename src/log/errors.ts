@@ -36,8 +36,10 @@ export class CorruptFileError extends Error {
     readonly file: string,
     readonly check: string,
     readonly detail: string,
+    /** What to do about it, appended to the message. */
+    hint?: string,
   ) {
-    super(`${file} is damaged: ${check} failed: ${detail}`)
+    super(`${file} is damaged: ${check} failed: ${detail}${hint ? `; ${hint}` : ''}`)
   }
 }
 

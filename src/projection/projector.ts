@@ -44,6 +44,8 @@ export interface ProjectorOptions {
   crashHook?: (point: CrashPoint) => void
   /** Room docs kept in memory (idle rooms beyond it are dropped and reloaded when written again). */
   maxRoomDocs?: number
+  /** Project no entry past this cursor (a rebuild to a given position). */
+  until?: Cursor
   /** Longest wait between retries after a failure (default 10 s). */
   retryMaxMs?: number
   /** How long stop() lets a catch-up under way finish before it ends the worker (default 10 s). */
@@ -90,6 +92,7 @@ export class Projector {
   private readonly maxRoomDocs: number | undefined
   private readonly stopGraceMs: number
   private readonly retryMaxMs: number
+  private readonly until: Cursor | undefined
   /** The failure being retried, if any. */
   private failing: { since: string; error: string } | null = null
   /** Worker threads that died since the last commit. */
@@ -112,6 +115,7 @@ export class Projector {
     this.maxRoomDocs = opts.maxRoomDocs
     this.stopGraceMs = opts.stopGraceMs ?? 10_000
     this.retryMaxMs = opts.retryMaxMs ?? 10_000
+    this.until = opts.until
     const c = this.sink.position()
     this.cursor = c.cursor
     this.seq = c.seq
@@ -179,10 +183,18 @@ export class Projector {
     return () => this.listeners.delete(listener)
   }
 
+  private async read(after: Cursor): Promise<LogEntry[]> {
+    const entries = await this.log.readFeed(after, { limit: this.batchSize })
+    const until = this.until
+    if (until === undefined) return entries
+    const past = entries.findIndex((e) => e.cursor > until)
+    return past === -1 ? entries : entries.slice(0, past)
+  }
+
   /** Projects one batch; resolves with the number of entries committed (0 when caught up). */
   async step(): Promise<number> {
     this.crash('before-batch')
-    const entries = await this.log.readFeed(this.cursor, { limit: this.batchSize })
+    const entries = await this.read(this.cursor)
     if (entries.length === 0) return 0
     this.crash('after-read')
     try {
@@ -247,7 +259,7 @@ export class Projector {
     let inFlight: Promise<RowBatch> | null = null
     for (;;) {
       this.crash('before-batch')
-      const entries = await this.log.readFeed(readCursor, { limit: this.batchSize })
+      const entries = await this.read(readCursor)
       const next = entries.length > 0 ? this.getExtractor().extract(entries, readSeq + 1) : null
       // Not awaited yet: a rejection is handled when its turn comes.
       next?.catch(() => {})
