@@ -9,6 +9,7 @@
 import { LogLockedError } from '../log/errors.js'
 import { jsonLogger } from '../logger.js'
 import { UsageError } from './args.js'
+import { BACKUP_HELP, describeBackup, runBackup } from './backup.js'
 import { CHECK_HELP, runCheck } from './check.js'
 import { runProject } from './project.js'
 import { QUERY_HELP, runQuery } from './query.js'
@@ -23,11 +24,13 @@ const HELP = `scenesync — several people editing one Blender scene, every move
   scenesync query     time-travel reads of the projection
   scenesync project --rebuild   rebuild the projection from the log
   scenesync check     integrity of the log and projection
+  scenesync backup    online copy of the log and projection
 
 ${SERVE_HELP}
 ${TOKEN_HELP}
 ${QUERY_HELP}
-${CHECK_HELP}`
+${CHECK_HELP}
+${BACKUP_HELP}`
 
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, LOCKED: 3, STORE_UNAVAILABLE: 4, CONFIG: 5, DAMAGED: 6 } as const
 
@@ -66,6 +69,9 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.OK
     case 'query':
       runQuery(rest, (s) => process.stdout.write(s + '\n'))
+      return EXIT.OK
+    case 'backup':
+      process.stdout.write(describeBackup(await runBackup(rest)) + '\n')
       return EXIT.OK
     case 'check':
       return runCheck(rest, (line) => process.stdout.write(line + '\n'))

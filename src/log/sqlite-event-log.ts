@@ -415,6 +415,24 @@ export class SqliteEventLog implements EventLog {
     this.lock?.release()
   }
 
+  /**
+   * Copies the log to `dest` with SQLite's online backup API, in one step: the
+   * copy holds exactly the entries committed when it ran (appends go on
+   * meanwhile). Resolves with the copy's head.
+   */
+  async backup(dest: string): Promise<Cursor> {
+    this.assertOpen()
+    // One step: returning the most pages makes the next step copy them all.
+    await this.db.backup(dest, { progress: () => 0x7fffffff })
+    const copy = new Database(dest, { readonly: true, fileMustExist: true })
+    try {
+      const row = copy.prepare('SELECT last_seq FROM segment ORDER BY first_seq DESC LIMIT 1').get() as { last_seq: number } | undefined
+      return seqToCursor(row?.last_seq ?? 0)
+    } finally {
+      copy.close()
+    }
+  }
+
   /** Moves the WAL into the main file (the server does it on idle; benchmarks before measuring). */
   checkpoint(): void {
     this.assertOpen()
