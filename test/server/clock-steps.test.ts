@@ -102,4 +102,17 @@ describe('clock steps', () => {
     expect(tt.sceneAt('r', { time: times[0]! - 1 })).toEqual([])
     await log.close()
   })
+
+  it('[L2] the log stamps entries with its injected clock, and a clock that steps back never makes feed times decrease', async () => {
+    let now = 1_000_000
+    const log = new SqliteEventLog(':memory:', { durability: 'normal', now: () => now })
+    const put = (k: string) => log.append('r', [{ update: anUpdate(k, 1, 3), origin: { client: 3, user: 'u' } }])
+    await put('a')
+    now -= HOUR
+    await put('b')
+    now += 2 * HOUR
+    await put('c')
+    expect((await log.readFeed(START)).map((e) => e.time)).toEqual([1_000_000, 1_000_000, 1_000_000 + HOUR])
+    await log.close()
+  })
 })
