@@ -7,7 +7,7 @@
  * in the copy, which is consistent at the log position it prints.
  *
  * Restore: stop the server, move the data folder aside, and copy DEST in its
- * place (README: Backup and restore).
+ * place (docs/operations.md, Backup and restore).
  */
 import fs from 'node:fs'
 import path from 'node:path'

@@ -36,7 +36,7 @@ export interface Running {
  */
 function checkDataFiles(data: string, embeddedLog: boolean, skipQuickCheck: boolean): void {
   const depth = skipQuickCheck ? 'header' : 'quick'
-  if (embeddedLog) verifySqliteFile(path.join(data, LOG_FILE), depth, 'restore the data folder from a backup (README: Backup and restore); `scenesync check` shows more')
+  if (embeddedLog) verifySqliteFile(path.join(data, LOG_FILE), depth, 'restore the data folder from a backup (docs/operations.md, Backup and restore); `scenesync check` shows more')
   verifySqliteFile(projectionFile(data), depth, 'the projection can be rebuilt from the log: `scenesync project --rebuild`')
 }
 
