@@ -18,6 +18,7 @@ import { CorruptFileError, InvalidUpdateError, LogClosedError, LogFullError, Log
 import { ProcessLock } from './process-lock.js'
 import { checkUpdate } from './update-format.js'
 import { decodeSegment, encodeSegment, type SegmentItem } from './segment-codec.js'
+import { SCHEMA, type SegmentRow, type Statements, prepareStatements } from './sqlite-statements.js'
 
 export interface SqliteEventLogOptions {
   /** 'full' survives power loss (fsync per commit); 'normal' survives a killed process. */
@@ -61,14 +62,6 @@ interface Pending {
   reject: (e: unknown) => void
 }
 
-interface SegmentRow {
-  first_seq: number
-  last_seq: number
-  room_id: number
-  time: number
-  body: Buffer
-}
-
 export function checkRoomName(room: unknown): string {
   if (typeof room !== 'string' || room.length === 0 || room.length > 256) {
     throw new Error(`room must be a string of 1..256 characters, got ${JSON.stringify(room)}`)
@@ -76,51 +69,10 @@ export function checkRoomName(room: unknown): string {
   return room
 }
 
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS room (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-  CREATE TABLE IF NOT EXISTS origin (id INTEGER PRIMARY KEY, client INTEGER NOT NULL, user TEXT NOT NULL, UNIQUE (client, user));
-  CREATE TABLE IF NOT EXISTS segment (
-    first_seq INTEGER PRIMARY KEY,
-    last_seq INTEGER NOT NULL,
-    room_id INTEGER NOT NULL REFERENCES room (id),
-    time INTEGER NOT NULL,
-    body BLOB NOT NULL
-  );
-  CREATE INDEX IF NOT EXISTS segment_by_room ON segment (room_id, last_seq);
-  CREATE TABLE IF NOT EXISTS snapshot (
-    room_id INTEGER NOT NULL REFERENCES room (id),
-    seq INTEGER NOT NULL,
-    state BLOB NOT NULL,
-    PRIMARY KEY (room_id, seq)
-  );
-`
-
 function lockedMessage(dir: string, holder: string): string {
   return `the event log in ${dir} is in use by ${holder}; one scenesync server owns a data folder (stop it, or pass another --data)`
 }
 
-function prepareStatements(db: Database.Database) {
-  return {
-    lastSegment: db.prepare('SELECT last_seq, time FROM segment ORDER BY first_seq DESC LIMIT 1'),
-    roomHead: db.prepare('SELECT last_seq FROM segment WHERE room_id = ? ORDER BY last_seq DESC LIMIT 1'),
-    insertSegment: db.prepare('INSERT INTO segment (first_seq, last_seq, room_id, time, body) VALUES (?, ?, ?, ?, ?)'),
-    insertRoom: db.prepare('INSERT INTO room (name) VALUES (?)'),
-    findOrigin: db.prepare('SELECT id FROM origin WHERE client = ? AND user = ?'),
-    insertOrigin: db.prepare('INSERT INTO origin (client, user) VALUES (?, ?)'),
-    getOrigin: db.prepare('SELECT client, user FROM origin WHERE id = ?'),
-    feed: db.prepare(`SELECT first_seq, last_seq, room_id, time, body FROM segment
-      WHERE first_seq >= coalesce((SELECT first_seq FROM segment WHERE first_seq <= @a ORDER BY first_seq DESC LIMIT 1), 0)
-      ORDER BY first_seq LIMIT @b + 1`), // +1: the first segment may hold only entries at or before the cursor
-    roomRead: db.prepare(`SELECT first_seq, last_seq, room_id, time, body FROM segment
-      WHERE room_id = @a AND last_seq > @b ORDER BY last_seq LIMIT @c`),
-    insertSnapshot: db.prepare('INSERT OR IGNORE INTO snapshot (room_id, seq, state) VALUES (?, ?, ?)'),
-    pruneSnapshots: db.prepare(`DELETE FROM snapshot WHERE room_id = @a AND seq < (
-      SELECT seq FROM snapshot WHERE room_id = @a ORDER BY seq DESC LIMIT 1 OFFSET @b)`),
-    getSnapshot: db.prepare('SELECT seq, state FROM snapshot WHERE room_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 1'),
-  }
-}
-
-type Statements = ReturnType<typeof prepareStatements>
 
 export class SqliteEventLog implements EventLog {
   private readonly db: Database.Database
