@@ -45,8 +45,8 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = {
   maxMessageBytes: 16 << 20,
   updatesPerSecond: 2000,
-  awarenessPerSecond: 100,
-  awarenessBytesPerSecond: 512 << 10,
+  awarenessPerSecond: 300,
+  awarenessBytesPerSecond: 1 << 20,
   maxAwarenessBytes: 1 << 20,
   maxQueuedBytes: 64 << 20,
   connectionsPerRoom: 256,
