@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   sync: async () => (await import('./sync.js')).runSync(),
   blender: async () => (await import('./blender.js')).runBlender(),
   history: async () => (await import('./history.js')).runHistory(),
+  durability: async () => (await import('./durability.js')).runDurability(),
 }
 
 const name = process.argv[2]

@@ -24,6 +24,7 @@ SYNC_AR="-DCLIENTS=5 -DEDITS_A=2 -DEDITS_R=2 -DDROPS=3 -DCRASHES=2"
 SYNC_ABR_DROP="-DCLIENTS=7 -DEDITS_A=2 -DEDITS_B=1 -DEDITS_R=1 -DDROPS=1 -DCRASHES=0"
 SYNC_ABR_CRASH="-DCLIENTS=7 -DEDITS_A=1 -DEDITS_B=1 -DEDITS_R=1 -DDROPS=0 -DCRASHES=1"
 PROJ="-DN=5 -DB=3 -DCRASHES=3"
+UNLOAD="-DEDITS=2 -DDROPS=2 -DFAILS=2"
 
 # name ; model ; expect (verified | caught | reached) ; spin -D flags ; rule tags expected
 runs=(
@@ -51,6 +52,12 @@ runs=(
   "witness NOCHANGE                ;projection;reached ;$PROJ -DWITNESS_NOCHANGE;W"
   "witness DELETE                  ;projection;reached ;$PROJ -DWITNESS_DELETE;W"
   "witness RESUME                  ;projection;reached ;$PROJ -DWITNESS_RESUME;W"
+  "unload                          ;unload    ;verified;$UNLOAD;"
+  "mutant UNLOAD_WHILE_LOADING     ;unload    ;caught  ;$UNLOAD -DMUTANT_UNLOAD_WHILE_LOADING;S1"
+  "mutant FAILED_LOAD_CACHED       ;unload    ;caught  ;$UNLOAD -DMUTANT_FAILED_LOAD_CACHED;S2"
+  "mutant UNLOAD_WITH_PENDING      ;unload    ;caught  ;$UNLOAD -DMUTANT_UNLOAD_WITH_PENDING;C1"
+  "witness RELOAD                  ;unload    ;reached ;$UNLOAD -DWITNESS_RELOAD;W"
+  "witness RETRY                   ;unload    ;reached ;$UNLOAD -DWITNESS_RETRY;W"
 )
 
 trim() { local s="$1"; s="${s#"${s%%[![:space:]]*}"}"; printf '%s' "${s%"${s##*[![:space:]]}"}"; }

@@ -11,7 +11,9 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import * as authProtocol from 'y-protocols/auth'
-import type * as decoding from 'lib0/decoding'
+import * as syncProtocol from 'y-protocols/sync'
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
 import { type ObjectState, SceneDoc, type Xform, collectChanges } from '../crdt/index.js'
 import type { InboundOp, ObjectMessage, Outbound } from './agent-protocol.js'
 import { Journal } from './journal.js'
@@ -102,6 +104,16 @@ export class Agent {
     // the stock provider only logs it. Tell Blender, and refuse further edits.
     this.provider.messageHandlers[2] = (_e: unknown, decoder: decoding.Decoder) =>
       authProtocol.readAuthMessage(decoder, doc, (_d: Y.Doc, reason: string) => this.denied(reason))
+    // Read-only, its edits are refused: offering them again in answer to every
+    // reconnect's sync step 1 would only be refused again. Offer nothing; take what comes.
+    const sync = this.provider.messageHandlers[0]!
+    this.provider.messageHandlers[0] = (encoder, decoder, provider, emitSynced, type) => {
+      if (this.readOnly === null || decoding.peekVarUint(decoder) !== syncProtocol.messageYjsSyncStep1) return sync(encoder, decoder, provider, emitSynced, type)
+      decoding.readVarUint(decoder)
+      decoding.readVarUint8Array(decoder)
+      encoding.writeVarUint(encoder, 0) // y-websocket's messageSync
+      syncProtocol.writeSyncStep2(encoder, new Y.Doc())
+    }
     this.provider.awareness.on('change', () => this.reportPeers())
     this.setStatus('connecting')
   }

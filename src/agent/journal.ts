@@ -66,6 +66,10 @@ export class Journal {
     fs.closeSync(fd)
     fs.closeSync(this.fd)
     fs.renameSync(tmp, this.file)
+    // The rename is durable only once the folder is synced; else a power loss can bring back the old file.
+    const dir = fs.openSync(path.dirname(this.file), 'r')
+    fs.fsyncSync(dir)
+    fs.closeSync(dir)
     this.fd = fs.openSync(this.file, 'a')
     this.size = rec.length
   }

@@ -2,12 +2,16 @@
 /**
  * The `scenesync` command. Exit codes: 0 ok, 1 failure, 2 usage error,
  * 3 data folder in use by another process, 4 store unavailable (FoundationDB
- * client missing), 5 configuration refused (e.g. a public bind without a secret).
+ * client missing), 5 configuration refused (e.g. a public bind without a secret),
+ * 6 damaged data (a log or projection file failed a check, or `check` found the
+ * projection differs from its log).
  */
 import { LogLockedError } from '../log/errors.js'
 import { createLogger, isLevel } from '../pino-logger.js'
 import { UsageError } from './args.js'
 import { EXPORT_HELP, runExport } from './export.js'
+import { BACKUP_HELP, describeBackup, runBackup } from './backup.js'
+import { CHECK_HELP, runCheck } from './check.js'
 import { runProject } from './project.js'
 import { QUERY_HELP, runQuery } from './query.js'
 import { SERVE_HELP, startServe } from './serve.js'
@@ -21,20 +25,26 @@ const HELP = `scenesync — several people editing one Blender scene, every move
   scenesync query     time-travel reads of the projection
   scenesync export    a time range as a glTF, CSV or Parquet file
   scenesync project --rebuild   rebuild the projection from the log
+  scenesync check     integrity of the log and projection
+  scenesync backup    online copy of the log and projection
 
 ${SERVE_HELP}
 ${TOKEN_HELP}
 ${QUERY_HELP}
-${EXPORT_HELP}`
+${EXPORT_HELP}
+${CHECK_HELP}
+${BACKUP_HELP}`
 
-export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, LOCKED: 3, STORE_UNAVAILABLE: 4, CONFIG: 5 } as const
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, LOCKED: 3, STORE_UNAVAILABLE: 4, CONFIG: 5, DAMAGED: 6 } as const
 
 function exitCodeOf(e: unknown): number {
   if (e instanceof UsageError) return EXIT.USAGE
   if (e instanceof LogLockedError) return EXIT.LOCKED
   const code = (e as { code?: string }).code
+  if (code === 'projection_locked') return EXIT.LOCKED
   if (code === 'fdb_unavailable') return EXIT.STORE_UNAVAILABLE
   if (code === 'config') return EXIT.CONFIG
+  if (code === 'corrupt') return EXIT.DAMAGED
   return EXIT.FAILURE
 }
 
@@ -67,6 +77,11 @@ async function main(argv: string[]): Promise<number> {
     case 'export':
       await runExport(rest, process.stdout, process.stderr)
       return EXIT.OK
+    case 'backup':
+      process.stdout.write(describeBackup(await runBackup(rest)) + '\n')
+      return EXIT.OK
+    case 'check':
+      return runCheck(rest, (line) => process.stdout.write(line + '\n'))
     case 'project':
       await runProject(rest, process.stderr, logger)
       return EXIT.OK

@@ -1,6 +1,7 @@
 /**
  * The embedded event log: one SQLite file (WAL) in the data folder, one
- * writer process. Appends that arrive in the same turn of the event loop are
+ * writer process (it holds `log.lock`; other processes may read the file
+ * meanwhile, as backup and check do). Appends that arrive in the same turn of the event loop are
  * committed in one transaction (group commit); each append resolves after
  * that commit, which with `durability: 'full'` (the default) has been fsynced.
  *
@@ -13,9 +14,11 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import type { AppendInput, Cursor, EventLog, LogEntry, LogListener, Origin, ReadOptions, Snapshot } from './event-log.js'
 import { START } from './event-log.js'
-import { InvalidUpdateError, LogClosedError, LogLockedError } from './errors.js'
+import { CorruptFileError, InvalidUpdateError, LogClosedError, LogFullError, LogLockedError, isCorruptionCode } from './errors.js'
+import { ProcessLock } from './process-lock.js'
 import { checkUpdate } from './update-format.js'
 import { decodeSegment, encodeSegment, type SegmentItem } from './segment-codec.js'
+import { SCHEMA, type SegmentRow, type Statements, prepareStatements } from './sqlite-statements.js'
 
 export interface SqliteEventLogOptions {
   /** 'full' survives power loss (fsync per commit); 'normal' survives a killed process. */
@@ -24,11 +27,22 @@ export interface SqliteEventLogOptions {
   keepSnapshots?: number
   /** Largest segment body; a commit with more bytes for one room is split. */
   maxSegmentBytes?: number
+  /**
+   * Open for reading only, beside a running writer (backup, check): takes no
+   * lock, creates nothing, refuses appends.
+   */
+  readonly?: boolean
+  /** Cap on the log file's size, in database pages (4 KiB); appends past it fail as a full disk would. */
+  maxPages?: number
+  /** The wall clock entries are stamped with (ms); injected by tests. Feed times never decrease whatever it does. */
+  now?: () => number
 }
 
 const CURSOR_WIDTH = 12
 export const LOG_FILE = 'log.sqlite'
 const OWNER_FILE = 'log.owner.json'
+/** Held by the one writer process (see ProcessLock). */
+export const LOG_LOCK_FILE = 'log.lock'
 const DEFAULT_READ_LIMIT = 1000
 
 export function seqToCursor(seq: number): Cursor {
@@ -48,14 +62,6 @@ interface Pending {
   reject: (e: unknown) => void
 }
 
-interface SegmentRow {
-  first_seq: number
-  last_seq: number
-  room_id: number
-  time: number
-  body: Buffer
-}
-
 export function checkRoomName(room: unknown): string {
   if (typeof room !== 'string' || room.length === 0 || room.length > 256) {
     throw new Error(`room must be a string of 1..256 characters, got ${JSON.stringify(room)}`)
@@ -63,28 +69,10 @@ export function checkRoomName(room: unknown): string {
   return room
 }
 
-function prepareStatements(db: Database.Database) {
-  return {
-    lastSegment: db.prepare('SELECT last_seq, time FROM segment ORDER BY first_seq DESC LIMIT 1'),
-    roomHead: db.prepare('SELECT last_seq FROM segment WHERE room_id = ? ORDER BY last_seq DESC LIMIT 1'),
-    insertSegment: db.prepare('INSERT INTO segment (first_seq, last_seq, room_id, time, body) VALUES (?, ?, ?, ?, ?)'),
-    insertRoom: db.prepare('INSERT INTO room (name) VALUES (?)'),
-    findOrigin: db.prepare('SELECT id FROM origin WHERE client = ? AND user = ?'),
-    insertOrigin: db.prepare('INSERT INTO origin (client, user) VALUES (?, ?)'),
-    getOrigin: db.prepare('SELECT client, user FROM origin WHERE id = ?'),
-    feed: db.prepare(`SELECT first_seq, last_seq, room_id, time, body FROM segment
-      WHERE first_seq >= coalesce((SELECT first_seq FROM segment WHERE first_seq <= @a ORDER BY first_seq DESC LIMIT 1), 0)
-      ORDER BY first_seq LIMIT @b + 1`), // +1: the first segment may hold only entries at or before the cursor
-    roomRead: db.prepare(`SELECT first_seq, last_seq, room_id, time, body FROM segment
-      WHERE room_id = @a AND last_seq > @b ORDER BY last_seq LIMIT @c`),
-    insertSnapshot: db.prepare('INSERT OR IGNORE INTO snapshot (room_id, seq, state) VALUES (?, ?, ?)'),
-    pruneSnapshots: db.prepare(`DELETE FROM snapshot WHERE room_id = @a AND seq < (
-      SELECT seq FROM snapshot WHERE room_id = @a ORDER BY seq DESC LIMIT 1 OFFSET @b)`),
-    getSnapshot: db.prepare('SELECT seq, state FROM snapshot WHERE room_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 1'),
-  }
+function lockedMessage(dir: string, holder: string): string {
+  return `the event log in ${dir} is in use by ${holder}; one scenesync server owns a data folder (stop it, or pass another --data)`
 }
 
-type Statements = ReturnType<typeof prepareStatements>
 
 export class SqliteEventLog implements EventLog {
   private readonly db: Database.Database
@@ -102,11 +90,19 @@ export class SqliteEventLog implements EventLog {
   private lastTime: number
   private closed = false
   private readonly stmt: Statements
+  private readonly readonly: boolean
+  private readonly now: () => number
+  private readonly lock: ProcessLock | null
 
   /** Opens (creating) the log in `dir`; throws LogLockedError if another process has it. */
   static open(dir: string, opts: SqliteEventLogOptions = {}): SqliteEventLog {
     fs.mkdirSync(dir, { recursive: true })
     return new SqliteEventLog(path.join(dir, LOG_FILE), opts)
+  }
+
+  /** Opens an existing log in `dir` for reading only, beside a running server. */
+  static openReadOnly(dir: string, opts: Omit<SqliteEventLogOptions, 'readonly'> = {}): SqliteEventLog {
+    return new SqliteEventLog(path.join(dir, LOG_FILE), { ...opts, readonly: true })
   }
 
   /** `file` may be ':memory:' for tests that need no durability. */
@@ -117,47 +113,49 @@ export class SqliteEventLog implements EventLog {
     this.durability = opts.durability ?? 'full'
     this.keepSnapshots = opts.keepSnapshots ?? 2
     this.maxSegmentBytes = opts.maxSegmentBytes ?? 1 << 20
-    this.db = new Database(file, { timeout: 0 })
+    this.readonly = opts.readonly ?? false
+    this.now = opts.now ?? (() => Date.now())
+    // One writer process: a second one fails at once with a clear error instead of interleaving.
+    const dir = path.dirname(file)
+    this.lock =
+      file === ':memory:' || this.readonly
+        ? null
+        : ProcessLock.acquire(path.join(dir, LOG_LOCK_FILE), path.join(dir, OWNER_FILE), (holder) => new LogLockedError(lockedMessage(dir, holder)))
     try {
-      this.db.pragma('journal_mode = WAL')
-      // One writer process: holding the lock from open on makes a second
-      // process fail at once with a clear error instead of interleaving.
-      this.db.pragma('locking_mode = EXCLUSIVE')
-      this.db.pragma(`synchronous = ${this.durability === 'full' ? 'FULL' : 'NORMAL'}`)
-      this.db.exec('BEGIN IMMEDIATE; COMMIT')
+      this.db = this.readonly ? new Database(file, { readonly: true, fileMustExist: true }) : new Database(file, { timeout: 0 })
+      try {
+        if (!this.readonly) {
+          this.db.pragma('journal_mode = WAL')
+          this.db.pragma(`synchronous = ${this.durability === 'full' ? 'FULL' : 'NORMAL'}`)
+          if (opts.maxPages !== undefined) this.setMaxPages(opts.maxPages)
+          this.db.exec(SCHEMA)
+        } else if (!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'segment'").get()) {
+          throw new CorruptFileError(file, 'schema', 'it has no segment table: not a scenesync event log')
+        }
+        this.stmt = prepareStatements(this.db)
+        this.loadCaches()
+        const last = this.stmt.lastSegment.get() as { last_seq: number; time: number } | undefined
+        this.lastSeq = last?.last_seq ?? 0
+        this.lastTime = last?.time ?? 0
+      } catch (e) {
+        this.db.close()
+        throw e
+      }
     } catch (e) {
-      this.db.close()
-      if ((e as { code?: string }).code === 'SQLITE_BUSY') throw new LogLockedError(this.lockedMessage())
+      this.lock?.release()
+      if (isCorruptionCode((e as { code?: string }).code)) throw new CorruptFileError(file, 'open', (e as Error).message)
       throw e
     }
-    this.writeOwner()
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS room (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-      CREATE TABLE IF NOT EXISTS origin (id INTEGER PRIMARY KEY, client INTEGER NOT NULL, user TEXT NOT NULL, UNIQUE (client, user));
-      CREATE TABLE IF NOT EXISTS segment (
-        first_seq INTEGER PRIMARY KEY,
-        last_seq INTEGER NOT NULL,
-        room_id INTEGER NOT NULL REFERENCES room (id),
-        time INTEGER NOT NULL,
-        body BLOB NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS segment_by_room ON segment (room_id, last_seq);
-      CREATE TABLE IF NOT EXISTS snapshot (
-        room_id INTEGER NOT NULL REFERENCES room (id),
-        seq INTEGER NOT NULL,
-        state BLOB NOT NULL,
-        PRIMARY KEY (room_id, seq)
-      );
-    `)
-    this.stmt = prepareStatements(this.db)
-    this.loadCaches()
-    const last = this.stmt.lastSegment.get() as { last_seq: number; time: number } | undefined
-    this.lastSeq = last?.last_seq ?? 0
-    this.lastTime = last?.time ?? 0
+  }
+
+  /** Caps the log file at `pages` database pages (never below its current size). */
+  setMaxPages(pages: number): void {
+    this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(pages))}`)
   }
 
   append(room: string, inputs: readonly AppendInput[]): Promise<Cursor[]> {
     if (this.closed) return Promise.reject(new LogClosedError())
+    if (this.readonly) return Promise.reject(new Error(`the event log ${this.file} is open read-only`))
     try {
       checkRoomName(room)
       inputs.forEach((input, i) => {
@@ -195,7 +193,7 @@ export class SqliteEventLog implements EventLog {
     try {
       this.db.transaction(() => {
         // Time never decreases along the feed, so time ranges map to position ranges.
-        const time = Math.max(Date.now(), this.lastTime)
+        const time = Math.max(this.now(), this.lastTime)
         const byRoom = new Map<string, Array<{ p: number; input: AppendInput }>>()
         batch.forEach((p, i) => {
           let list = byRoom.get(p.room)
@@ -231,7 +229,8 @@ export class SqliteEventLog implements EventLog {
       this.lastTime = before.time
       // Ids cached inside the rolled-back transaction do not exist.
       this.loadCaches()
-      for (const p of batch) p.reject(e)
+      const err = (e as { code?: string }).code === 'SQLITE_FULL' ? new LogFullError((e as Error).message) : e
+      for (const p of batch) p.reject(err)
       return
     }
     batch.forEach((p, i) => p.resolve(results[i]!))
@@ -339,6 +338,7 @@ export class SqliteEventLog implements EventLog {
 
   async putSnapshot(s: Snapshot): Promise<void> {
     this.assertOpen()
+    if (this.readonly) throw new Error(`the event log ${this.file} is open read-only`)
     const seq = cursorToSeq(s.cursor)
     if (seq > this.lastSeq) throw new Error(`snapshot cursor ${s.cursor} is past the log head ${seqToCursor(this.lastSeq)}`)
     this.db.transaction(() => {
@@ -364,7 +364,25 @@ export class SqliteEventLog implements EventLog {
     this.closed = true
     this.listeners.clear()
     this.db.close()
-    if (this.file !== ':memory:') fs.rmSync(path.join(path.dirname(this.file), OWNER_FILE), { force: true })
+    this.lock?.release()
+  }
+
+  /**
+   * Copies the log to `dest` with SQLite's online backup API, in one step: the
+   * copy holds exactly the entries committed when it ran (appends go on
+   * meanwhile). Resolves with the copy's head.
+   */
+  async backup(dest: string): Promise<Cursor> {
+    this.assertOpen()
+    // One step: returning the most pages makes the next step copy them all.
+    await this.db.backup(dest, { progress: () => 0x7fffffff })
+    const copy = new Database(dest, { readonly: true, fileMustExist: true })
+    try {
+      const row = copy.prepare('SELECT last_seq FROM segment ORDER BY first_seq DESC LIMIT 1').get() as { last_seq: number } | undefined
+      return seqToCursor(row?.last_seq ?? 0)
+    } finally {
+      copy.close()
+    }
   }
 
   /** Moves the WAL into the main file (the server does it on idle; benchmarks before measuring). */
@@ -383,23 +401,5 @@ export class SqliteEventLog implements EventLog {
 
   private assertOpen(): void {
     if (this.closed) throw new LogClosedError()
-  }
-
-  private writeOwner(): void {
-    if (this.file === ':memory:') return
-    const owner = path.join(path.dirname(this.file), OWNER_FILE)
-    fs.writeFileSync(owner, JSON.stringify({ pid: process.pid, since: new Date().toISOString() }))
-  }
-
-  private lockedMessage(): string {
-    const dir = path.dirname(this.file)
-    let who = 'another process'
-    try {
-      const o = JSON.parse(fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8')) as { pid?: number; since?: string }
-      if (o.pid) who = `another process (pid ${o.pid}, since ${o.since})`
-    } catch {
-      // No owner file: say only what we know.
-    }
-    return `the event log in ${dir} is in use by ${who}; one scenesync server owns a data folder (stop it, or pass another --data)`
   }
 }

@@ -26,6 +26,8 @@ interface RoomState {
   changes: SceneChanges | null
   sinceSnapshot: number
   lastCursor: Cursor
+  /** The extraction that last wrote to the room (for eviction). */
+  lastBatch: number
 }
 
 /** JSON for the rejected table: bounded, and never throws on odd values. */
@@ -54,19 +56,28 @@ export class ChangeExtractor {
   private readonly rooms = new Map<string, RoomState>()
   /** Cursor of the last entry extracted: rooms first seen are loaded as of it. */
   private position: Cursor
+  private batches = 0
 
   constructor(
     private readonly source: RoomSource,
     start: Cursor,
     private readonly snapshotEvery: number,
+    /** Room docs kept in memory; idle ones beyond this are dropped and reloaded when written again. */
+    private readonly maxRoomDocs = 32,
   ) {
     this.position = start
+  }
+
+  /** Room docs held now. */
+  get roomDocs(): number {
+    return this.rooms.size
   }
 
   /** Applies `entries` (the next ones of the feed, the first at position `firstSeq`) and returns their rows. */
   async extract(entries: LogEntry[], firstSeq: number): Promise<RowBatch> {
     // Loading reads outside; the loop below runs without awaiting.
     for (const e of entries) if (!this.rooms.has(e.room)) this.rooms.set(e.room, await this.load(e.room))
+    const batchNo = ++this.batches
     const batch: RowBatch = { firstSeq, cursor: entries[entries.length - 1]!.cursor, events: [], history: [], bones: [], current: [], rejected: [], snapshots: [] }
     const dirty = new Map<RoomState, Map<string, number>>()
     let seq = firstSeq - 1
@@ -77,6 +88,7 @@ export class ChangeExtractor {
       let failure: Error | null = null
       applyLogged(room.scene.doc, entry.update, (e) => (failure = e))
       room.lastCursor = entry.cursor
+      room.lastBatch = batchNo
       room.sinceSnapshot++
       batch.events.push([entry.room, entry.cursor, entry.time, entry.origin.client, entry.origin.user, entry.update.length])
       if (room.changes) this.changes(batch, room, seq, room.changes, dirty)
@@ -98,7 +110,24 @@ export class ChangeExtractor {
         room.sinceSnapshot = 0
       }
     }
+    this.evict(batchNo)
     return batch
+  }
+
+  /**
+   * Drops the docs of idle rooms beyond the limit. A reloaded room takes its
+   * last states from the current-state tables, so only rooms untouched by the
+   * last two extractions go: with the worker, extraction runs one batch ahead
+   * of the commit, and older batches are committed by the time a room reloads.
+   */
+  private evict(batchNo: number): void {
+    if (this.rooms.size <= this.maxRoomDocs) return
+    const idle = [...this.rooms.values()].filter((r) => r.lastBatch <= batchNo - 2).sort((a, b) => a.lastBatch - b.lastBatch)
+    for (const r of idle) {
+      if (this.rooms.size <= this.maxRoomDocs) return
+      this.rooms.delete(r.room)
+      r.scene.doc.destroy()
+    }
   }
 
   private async load(name: string): Promise<RoomState> {
@@ -106,7 +135,7 @@ export class ChangeExtractor {
     const doc = new Y.Doc()
     if (loaded.state) applyLogged(doc, loaded.state)
     const scene = new SceneDoc(doc)
-    const room: RoomState = { room: name, scene, states: await this.source.loadStates(name), changes: null, sinceSnapshot: loaded.tail, lastCursor: loaded.cursor }
+    const room: RoomState = { room: name, scene, states: await this.source.loadStates(name), changes: null, sinceSnapshot: loaded.tail, lastCursor: loaded.cursor, lastBatch: this.batches }
     doc.on('afterTransaction', (tr: Y.Transaction) => {
       room.changes = collectChanges(tr, scene.objects)
     })

@@ -60,21 +60,41 @@ type ToWorker =
   | { type: 'extract'; id: number; entries: PackedEntries; firstSeq: number }
   | { type: 'room'; id: number; state: Uint8Array | null; cursor: Cursor; tail: number }
   | { type: 'states'; id: number; states: Map<string, ObjectState> }
+  | { type: 'loadFailed'; id: number; message: string }
 type FromWorker =
-  | { type: 'batch'; id: number; batch: RowBatch }
+  | { type: 'batch'; id: number; batch: RowBatch; roomDocs: number }
   | { type: 'error'; id: number; message: string }
   | { type: 'loadRoom'; id: number; room: string; upTo: Cursor }
   | { type: 'loadStates'; id: number; room: string }
+
+/** The worker thread ended (crashed, ran out of memory, was terminated) with requests open. */
+export class WorkerExitError extends Error {
+  readonly code = 'worker_exit'
+  constructor(readonly exitCode: number | null, detail?: string) {
+    super(`projector worker thread exited (code ${exitCode ?? 'unknown'})${detail ? `: ${detail}` : ''}`)
+  }
+}
+
+export interface ExtractorWorkerOptions {
+  /** Room docs the thread keeps (see ChangeExtractor). */
+  maxRoomDocs?: number
+  /** Test hook: the thread exits (as if it crashed) when it starts its n-th extraction. */
+  exitAt?: number
+}
 
 /** The parent's side: a worker running an extractor, with `source` answering its loads. */
 export class ExtractorWorker {
   private readonly worker: Worker
   private next = 0
   private readonly waiting = new Map<number, { resolve: (b: RowBatch) => void; reject: (e: Error) => void }>()
+  /** Set once the thread is gone: every request after fails at once. */
+  private dead: Error | null = null
+  /** Room docs the thread held after its last batch. */
+  roomDocs = 0
 
-  constructor(source: RoomSource, start: Cursor, snapshotEvery: number) {
+  constructor(source: RoomSource, start: Cursor, snapshotEvery: number, opts: ExtractorWorkerOptions = {}) {
     const url = new URL(import.meta.url)
-    const workerData = { start, snapshotEvery }
+    const workerData = { start, snapshotEvery, exitAt: opts.exitAt ?? 0, maxRoomDocs: opts.maxRoomDocs }
     if (url.pathname.endsWith('.ts')) {
       // Run from source (tests, benchmarks under tsx): the worker registers tsx before loading this file.
       const tsx = import.meta.resolve('tsx/esm/api')
@@ -84,9 +104,16 @@ export class ExtractorWorker {
       this.worker = new Worker(url, { workerData })
     }
     this.worker.unref()
+    // The thread's loads are answered here; a failure goes back to it as an error, never left unanswered.
+    const answer = (id: number, work: Promise<ToWorker>) =>
+      work.then(
+        (m) => this.post(m),
+        (e: unknown) => this.post({ type: 'loadFailed', id, message: (e as Error).message ?? String(e) }),
+      )
     this.worker.on('message', (m: FromWorker) => {
       switch (m.type) {
         case 'batch':
+          this.roomDocs = m.roomDocs
           this.waiting.get(m.id)?.resolve(m.batch)
           this.waiting.delete(m.id)
           return
@@ -95,20 +122,31 @@ export class ExtractorWorker {
           this.waiting.delete(m.id)
           return
         case 'loadRoom':
-          void source.loadRoom(m.room, m.upTo).then((r) => this.worker.postMessage({ type: 'room', id: m.id, ...r } satisfies ToWorker))
+          void answer(m.id, source.loadRoom(m.room, m.upTo).then((r) => ({ type: 'room', id: m.id, ...r }) satisfies ToWorker))
           return
         case 'loadStates':
-          void source.loadStates(m.room).then((states) => this.worker.postMessage({ type: 'states', id: m.id, states } satisfies ToWorker))
+          void answer(m.id, source.loadStates(m.room).then((states) => ({ type: 'states', id: m.id, states }) satisfies ToWorker))
           return
       }
     })
-    this.worker.on('error', (e) => {
-      for (const w of this.waiting.values()) w.reject(e)
-      this.waiting.clear()
-    })
+    this.worker.on('error', (e) => this.fail(new WorkerExitError(null, e.message)))
+    this.worker.on('messageerror', (e) => this.fail(new Error(`projector worker: a message could not be read: ${(e as Error).message}`)))
+    this.worker.on('exit', (code) => this.fail(new WorkerExitError(code)))
+  }
+
+  private post(m: ToWorker): void {
+    if (this.dead) return
+    this.worker.postMessage(m)
+  }
+
+  private fail(e: Error): void {
+    this.dead ??= e
+    for (const w of this.waiting.values()) w.reject(this.dead)
+    this.waiting.clear()
   }
 
   extract(entries: LogEntry[], firstSeq: number): Promise<RowBatch> {
+    if (this.dead) return Promise.reject(this.dead)
     const id = this.next++
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject })
@@ -117,19 +155,22 @@ export class ExtractorWorker {
     })
   }
 
+  /** Ends the thread; requests still open are rejected. */
   async close(): Promise<void> {
+    this.fail(new WorkerExitError(null, 'closed'))
     await this.worker.terminate()
   }
 }
 
 /** The worker's side. */
 function serve(port: MessagePort): void {
-  const { start, snapshotEvery } = workerData as { start: Cursor; snapshotEvery: number }
+  const { start, snapshotEvery, exitAt, maxRoomDocs } = workerData as { start: Cursor; snapshotEvery: number; exitAt: number; maxRoomDocs?: number }
   let nextId = 0
-  const pending = new Map<number, (m: ToWorker) => void>()
+  let extractions = 0
+  const pending = new Map<number, { resolve: (m: ToWorker) => void; reject: (e: Error) => void }>()
   const ask = <T extends ToWorker>(msg: FromWorker): Promise<T> =>
-    new Promise((resolve) => {
-      pending.set(msg.id, resolve as (m: ToWorker) => void)
+    new Promise((resolve, reject) => {
+      pending.set(msg.id, { resolve: resolve as (m: ToWorker) => void, reject })
       port.postMessage(msg)
     })
   const source: RoomSource = {
@@ -139,18 +180,22 @@ function serve(port: MessagePort): void {
     },
     loadStates: async (room) => (await ask<Extract<ToWorker, { type: 'states' }>>({ type: 'loadStates', id: nextId++, room })).states,
   }
-  const extractor = new ChangeExtractor(source, start, snapshotEvery)
+  const extractor = new ChangeExtractor(source, start, snapshotEvery, maxRoomDocs)
   // Extractions run one at a time, in the order they were asked for.
   let chain = Promise.resolve()
   port.on('message', (m: ToWorker) => {
     if (m.type !== 'extract') {
-      pending.get(m.id)?.(m)
+      const p = pending.get(m.id)
       pending.delete(m.id)
+      if (m.type === 'loadFailed') p?.reject(new Error(m.message))
+      else p?.resolve(m)
       return
     }
     chain = chain.then(async () => {
+      if (++extractions === exitAt) process.exit(1)
       try {
-        port.postMessage({ type: 'batch', id: m.id, batch: await extractor.extract(unpack(m.entries), m.firstSeq) } satisfies FromWorker)
+        const batch = await extractor.extract(unpack(m.entries), m.firstSeq)
+        port.postMessage({ type: 'batch', id: m.id, batch, roomDocs: extractor.roomDocs } satisfies FromWorker)
       } catch (e) {
         port.postMessage({ type: 'error', id: m.id, message: (e as Error).message } satisfies FromWorker)
       }

@@ -16,7 +16,7 @@ import type { ObjectState } from '../crdt/index.js'
 import { type Cursor, type EventLog, type LogEntry, START } from '../log/event-log.js'
 import { type Logger, silentLogger } from '../logger.js'
 import { ChangeExtractor, type RoomSource } from './change-extractor.js'
-import { ExtractorWorker } from './extractor-worker.js'
+import { ExtractorWorker, WorkerExitError } from './extractor-worker.js'
 import { loadRoom } from './load-room.js'
 import type { RowBatch } from './row-batch.js'
 import { RowSink } from './row-sink.js'
@@ -42,10 +42,30 @@ export interface ProjectorOptions {
   worker?: boolean
   /** Test hook: called at each crash point; throwing there simulates a crash. */
   crashHook?: (point: CrashPoint) => void
+  /** Room docs kept in memory (idle rooms beyond it are dropped and reloaded when written again). */
+  maxRoomDocs?: number
+  /** Project no entry past this cursor (a rebuild to a given position). */
+  until?: Cursor
+  /** Longest wait between retries after a failure (default 10 s). */
+  retryMaxMs?: number
+  /** How long stop() lets a catch-up under way finish before it ends the worker (default 10 s). */
+  stopGraceMs?: number
+  /** Test hook: each worker thread exits (as if it crashed) when it starts its n-th extraction. */
+  workerExitAt?: number
 }
+
+/** The projector gave up: it stays stopped until restarted (a new Projector). */
+export class ProjectorFailedError extends Error {
+  readonly code = 'projector_failed'
+}
+
+/** Worker deaths in a row, with no batch committed in between, before the projector gives up. */
+const MAX_WORKER_DEATHS = 3
+const RETRY_MIN_MS = 1000
 
 interface Extractor {
   extract(entries: LogEntry[], firstSeq: number): Promise<RowBatch>
+  readonly roomDocs: number
   close(): Promise<void>
 }
 
@@ -65,8 +85,19 @@ export class Projector {
   private again = false
   private stopped = false
   private retryTimer: NodeJS.Timeout | null = null
+  private retryMs = 0
   private coalesceTimer: NodeJS.Timeout | null = null
   private readonly coalesceMs: number
+  private readonly workerExitAt: number
+  private readonly maxRoomDocs: number | undefined
+  private readonly stopGraceMs: number
+  private readonly retryMaxMs: number
+  private readonly until: Cursor | undefined
+  /** The failure being retried, if any. */
+  private failing: { since: string; error: string } | null = null
+  /** Worker threads that died since the last commit. */
+  private deaths = 0
+  private failed: Error | null = null
 
   constructor(
     private readonly log: EventLog,
@@ -80,6 +111,11 @@ export class Projector {
     this.crash = opts.crashHook ?? (() => {})
     this.coalesceMs = opts.coalesceMs ?? 5
     this.useWorker = opts.worker ?? false
+    this.workerExitAt = opts.workerExitAt ?? 0
+    this.maxRoomDocs = opts.maxRoomDocs
+    this.stopGraceMs = opts.stopGraceMs ?? 10_000
+    this.retryMaxMs = opts.retryMaxMs ?? 10_000
+    this.until = opts.until
     const c = this.sink.position()
     this.cursor = c.cursor
     this.seq = c.seq
@@ -100,10 +136,14 @@ export class Projector {
 
   private getExtractor(): Extractor {
     if (!this.extractor) {
-      if (this.useWorker) this.extractor = new ExtractorWorker(this.source(), this.cursor, this.snapshotEvery)
-      else {
-        const inThread = new ChangeExtractor(this.source(), this.cursor, this.snapshotEvery)
-        this.extractor = { extract: (e, f) => inThread.extract(e, f), close: async () => {} }
+      if (this.useWorker) {
+        this.extractor = new ExtractorWorker(this.source(), this.cursor, this.snapshotEvery, {
+          exitAt: this.workerExitAt,
+          ...(this.maxRoomDocs !== undefined ? { maxRoomDocs: this.maxRoomDocs } : {}),
+        })
+      } else {
+        const inThread = new ChangeExtractor(this.source(), this.cursor, this.snapshotEvery, this.maxRoomDocs)
+        this.extractor = { extract: (e, f) => inThread.extract(e, f), get roomDocs() { return inThread.roomDocs }, close: async () => {} }
       }
     }
     return this.extractor
@@ -116,6 +156,23 @@ export class Projector {
     await x?.close()
   }
 
+  /** What is wrong, for /healthz: stopped for good, or failing and retrying; null when well. */
+  get problem(): string | null {
+    if (this.failed) return `projector stopped: ${this.failed.message}`
+    if (this.failing) return `projection: failing since ${this.failing.since} at position ${this.seq}, retrying: ${this.failing.error}`
+    return null
+  }
+
+  /** Room docs the extractor holds now (0 before the first batch and after a failure). */
+  get roomDocs(): number {
+    return this.extractor?.roomDocs ?? 0
+  }
+
+  /** Why the projector gave up (it no longer follows the log), or null. */
+  get failure(): Error | null {
+    return this.failed
+  }
+
   /** Position and cursor of the last committed entry. */
   position(): { seq: number; cursor: Cursor } {
     return { seq: this.seq, cursor: this.cursor }
@@ -126,10 +183,18 @@ export class Projector {
     return () => this.listeners.delete(listener)
   }
 
+  private async read(after: Cursor): Promise<LogEntry[]> {
+    const entries = await this.log.readFeed(after, { limit: this.batchSize })
+    const until = this.until
+    if (until === undefined) return entries
+    const past = entries.findIndex((e) => e.cursor > until)
+    return past === -1 ? entries : entries.slice(0, past)
+  }
+
   /** Projects one batch; resolves with the number of entries committed (0 when caught up). */
   async step(): Promise<number> {
     this.crash('before-batch')
-    const entries = await this.log.readFeed(this.cursor, { limit: this.batchSize })
+    const entries = await this.read(this.cursor)
     if (entries.length === 0) return 0
     this.crash('after-read')
     try {
@@ -147,6 +212,7 @@ export class Projector {
     this.sink.write(batch, this.crash)
     this.seq = batch.firstSeq + batch.events.length - 1
     this.cursor = batch.cursor
+    this.deaths = 0
     this.crash('after-commit')
     for (const l of this.listeners) l(this.seq, this.cursor)
     for (const s of batch.snapshots) await this.log.putSnapshot(s)
@@ -169,33 +235,46 @@ export class Projector {
         await new Promise((r) => setImmediate(r))
       }
     }
-    let total = 0
+    const progress = { total: 0 }
+    for (;;) {
+      try {
+        await this.pipelined(progress, onProgress)
+        return progress.total
+      } catch (e) {
+        await this.forget()
+        if (!(e instanceof WorkerExitError) || this.stopped) throw e
+        // A dead thread loses only uncommitted work: start a new one at the committed cursor.
+        if (++this.deaths >= MAX_WORKER_DEATHS) {
+          throw new ProjectorFailedError(`${e.message} ${this.deaths} times in a row without committing a batch; the projector stopped at position ${this.seq} (restart the server to try again)`)
+        }
+        this.logger.warn('projector worker thread died; starting a new one', { error: e.message, position: this.seq })
+      }
+    }
+  }
+
+  /** Batch k+1 is read and extracted while batch k is written. */
+  private async pipelined(progress: { total: number }, onProgress?: (seq: number) => void): Promise<void> {
     let readCursor = this.cursor
     let readSeq = this.seq
     let inFlight: Promise<RowBatch> | null = null
-    try {
-      for (;;) {
-        this.crash('before-batch')
-        const entries = await this.log.readFeed(readCursor, { limit: this.batchSize })
-        const next = entries.length > 0 ? this.getExtractor().extract(entries, readSeq + 1) : null
-        // Not awaited yet: a rejection is handled when its turn comes.
-        next?.catch(() => {})
-        if (inFlight) {
-          const batch = await inFlight
-          this.crash('after-extract')
-          await this.commit(batch)
-          total += batch.events.length
-          onProgress?.(this.seq)
-        }
-        if (!next) return total
-        this.crash('after-read')
-        readCursor = entries[entries.length - 1]!.cursor
-        readSeq += entries.length
-        inFlight = next
+    for (;;) {
+      this.crash('before-batch')
+      const entries = await this.read(readCursor)
+      const next = entries.length > 0 ? this.getExtractor().extract(entries, readSeq + 1) : null
+      // Not awaited yet: a rejection is handled when its turn comes.
+      next?.catch(() => {})
+      if (inFlight) {
+        const batch = await inFlight
+        this.crash('after-extract')
+        await this.commit(batch)
+        progress.total += batch.events.length
+        onProgress?.(this.seq)
       }
-    } catch (e) {
-      await this.forget()
-      throw e
+      if (!next) return
+      this.crash('after-read')
+      readCursor = entries[entries.length - 1]!.cursor
+      readSeq += entries.length
+      inFlight = next
     }
   }
 
@@ -214,18 +293,34 @@ export class Projector {
     }, this.coalesceMs)
   }
 
+  /**
+   * Stops following the log. The catch-up under way finishes if it can within
+   * `stopGraceMs`; past that the worker is ended, so stop() always returns.
+   */
   async stop(): Promise<void> {
     this.stopped = true
     this.unsubscribe?.()
     this.unsubscribe = null
     if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = null
     if (this.coalesceTimer) clearTimeout(this.coalesceTimer)
-    await this.running
+    const running = this.running
+    if (running) {
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.stopGraceMs)))
+      if (await Promise.race([running.then(() => false), late])) {
+        this.logger.warn('projector did not finish within the stop grace period; ending its worker', { graceMs: this.stopGraceMs, position: this.seq })
+        await this.forget()
+        await running
+      }
+      clearTimeout(timer)
+    }
     await this.forget()
   }
 
   private kick(): void {
-    if (this.stopped) return
+    // While a retry is scheduled (the log or disk failed), new entries wait for it.
+    if (this.stopped || this.failed || this.retryTimer) return
     if (this.running) {
       this.again = true
       return
@@ -236,9 +331,26 @@ export class Projector {
           this.again = false
           await this.catchUp()
         } while (this.again && !this.stopped)
+        this.retryMs = 0
+        if (this.failing) this.logger.info('projector caught up after a failure', { since: this.failing.since, position: this.seq })
+        this.failing = null
       } catch (e) {
-        this.logger.error('projector step failed; retrying in 1 s', { error: (e as Error).message })
-        this.retryTimer = setTimeout(() => this.kick(), 1000)
+        if (this.stopped) return
+        if (e instanceof ProjectorFailedError) {
+          this.failed = e
+          this.logger.error('projector stopped', { error: e.message })
+          return
+        }
+        const full = (e as { code?: string }).code === 'SQLITE_FULL'
+        this.failing ??= { since: new Date().toISOString(), error: '' }
+        this.failing.error = full ? `disk full (${(e as Error).message})` : (e as Error).message
+        this.retryMs = Math.min(this.retryMaxMs, Math.max(Math.min(RETRY_MIN_MS, this.retryMaxMs), this.retryMs * 2))
+        this.logger.error('projector step failed; retrying', { error: (e as Error).message, retryInMs: this.retryMs, position: this.seq })
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null
+          this.kick()
+        }, this.retryMs)
+        this.retryTimer.unref()
       } finally {
         this.running = null
       }

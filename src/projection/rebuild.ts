@@ -3,9 +3,12 @@
  * file and swaps it in at the end, so a failed rebuild leaves the old
  * projection untouched. The new file is written without fsyncs (a crash
  * leaves only a temporary file behind), then synced once before the swap.
+ * It holds the projection's lock throughout: a server projecting into the
+ * file, even over a shared store, makes it fail before it touches anything.
  */
 import fs from 'node:fs'
 import type { EventLog } from '../log/event-log.js'
+import { lockProjection } from './projection-lock.js'
 import { Projector } from './projector.js'
 import { openDatabase } from './sql.js'
 
@@ -16,6 +19,15 @@ export interface RebuildOptions {
 }
 
 export async function rebuildProjection(log: EventLog, file: string, opts: RebuildOptions = {}): Promise<{ entries: number }> {
+  const lock = lockProjection(file)
+  try {
+    return await rebuildLocked(log, file, opts)
+  } finally {
+    lock.release()
+  }
+}
+
+async function rebuildLocked(log: EventLog, file: string, opts: RebuildOptions): Promise<{ entries: number }> {
   const tmp = `${file}.rebuild`
   for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) fs.rmSync(f, { force: true })
   const db = openDatabase(tmp, { fast: true })

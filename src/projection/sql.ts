@@ -44,3 +44,18 @@ export function openDatabase(file: string, opts: OpenOptions = {}): SqlDatabase 
   db.pragma('temp_store = MEMORY')
   return db as unknown as SqlDatabase
 }
+
+/**
+ * Copies the database at `file` to `dest` with SQLite's online backup API, in
+ * one step: the copy is the database as of one commit, even while another
+ * process writes it, and writers are not held up (WAL).
+ */
+export async function backupDatabase(file: string, dest: string): Promise<void> {
+  const db = new Database(file, { readonly: true, fileMustExist: true })
+  try {
+    // One step: returning the most pages makes the next step copy them all.
+    await db.backup(dest, { progress: () => 0x7fffffff })
+  } finally {
+    db.close()
+  }
+}

@@ -6,21 +6,35 @@
 import type { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import * as awarenessProtocol from 'y-protocols/awareness'
-import { InvalidUpdateError } from '../log/errors.js'
+import { InvalidUpdateError, LogFullError } from '../log/errors.js'
 import { firstClient } from '../log/update-format.js'
 import type { Logger } from '../logger.js'
 import { CLOSE } from './close-codes.js'
 import type { Metrics } from './metrics.js'
 import { REMOTE_ORIGIN, type Room, type RoomPeer } from './room.js'
+import { TokenBucket } from './token-bucket.js'
 import type { Role } from './tokens.js'
 import { type ClientMessage, KEEPALIVE, WireError, awarenessMessage, decodeFrame, permissionDenied, syncStep1, syncStep2 } from './wire.js'
 
 export interface Limits {
   /** Largest message accepted, bytes. */
   maxMessageBytes: number
-  /** Updates per second a connection may send (token bucket, burst = 2 s worth). */
+  /**
+   * Content and sync messages per second a connection may send (token bucket,
+   * burst = 2 s worth): updates, sync step 2, and the sync step 1 and
+   * query-awareness requests, each of which makes the server encode and send
+   * the whole doc or presence.
+   */
   updatesPerSecond: number
-  /** Connections a room admits. */
+  /** Presence (awareness) messages per second a connection may send (burst = 2 s worth). */
+  awarenessPerSecond: number
+  /** Bytes of presence per second a connection may send (burst = 2 s worth). */
+  awarenessBytesPerSecond: number
+  /** Largest presence message, bytes. */
+  maxAwarenessBytes: number
+  /** Bytes received and not yet handled (as while the room loads) before the connection is closed. */
+  maxQueuedBytes: number
+  /** Connections a room admits, those still waiting for it to load included. */
   connectionsPerRoom: number
   /** Send a keepalive after this much outbound silence (the v3 client gives up after 30 s). */
   keepaliveMs: number
@@ -31,6 +45,10 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = {
   maxMessageBytes: 16 << 20,
   updatesPerSecond: 2000,
+  awarenessPerSecond: 300,
+  awarenessBytesPerSecond: 1 << 20,
+  maxAwarenessBytes: 1 << 20,
+  maxQueuedBytes: 64 << 20,
   connectionsPerRoom: 256,
   keepaliveMs: 10_000,
   maxBufferedBytes: 64 << 20,
@@ -50,10 +68,14 @@ export interface ConnectionContext {
 export class Connection implements RoomPeer {
   private queue: Promise<void>
   private closed = false
-  private lastSent = Date.now()
+  /** Monotonic ms (performance.now): wall-clock steps must not silence keepalives. */
+  private lastSent = performance.now()
   private readonly timer: NodeJS.Timeout
-  private tokens: number
-  private lastRefill = Date.now()
+  private readonly messages: TokenBucket
+  private readonly presence: TokenBucket
+  private readonly presenceBytes: TokenBucket
+  /** Bytes received and not yet handled. */
+  private queued = 0
   private deniedSent = false
   private alive = true
   private corked = false
@@ -64,8 +86,14 @@ export class Connection implements RoomPeer {
     private readonly ws: WebSocket,
     private readonly ctx: ConnectionContext,
   ) {
-    this.tokens = ctx.limits.updatesPerSecond * 2
+    const { limits } = ctx
+    this.messages = new TokenBucket(limits.updatesPerSecond)
+    this.presence = new TokenBucket(limits.awarenessPerSecond)
+    this.presenceBytes = new TokenBucket(limits.awarenessBytesPerSecond)
     ctx.metrics.connections++
+    // Counted from now on, not from when the room is loaded: unload and the
+    // room's connection limit must see connections that wait for the load.
+    ctx.room.attach(this)
     ws.binaryType = 'nodebuffer'
     ws.on('pong', () => (this.alive = true))
     ws.on('close', () => this.cleanup())
@@ -81,11 +109,11 @@ export class Connection implements RoomPeer {
       },
       (e: unknown) => {
         ctx.logger.error('room failed to load', { room: ctx.room.name, error: (e as Error).message })
-        this.close(CLOSE.INTERNAL, 'room failed to load')
+        this.close(CLOSE.INTERNAL, 'room failed to load; reconnect to retry')
       },
     )
     ws.on('message', (data: Buffer, isBinary: boolean) => this.receive(data, isBinary))
-    this.timer = setInterval(() => this.tick(), Math.max(250, Math.min(ctx.limits.keepaliveMs, 15_000)))
+    this.timer = setInterval(() => this.tick(), Math.max(250, Math.min(limits.keepaliveMs, 15_000)))
     this.timer.unref()
   }
 
@@ -95,7 +123,7 @@ export class Connection implements RoomPeer {
       this.close(CLOSE.MESSAGE_TOO_LARGE, `client is not reading: more than ${this.ctx.limits.maxBufferedBytes} bytes unsent`)
       return
     }
-    this.lastSent = Date.now()
+    this.lastSent = performance.now()
     this.cork()
     this.ws.send(frame)
   }
@@ -123,7 +151,7 @@ export class Connection implements RoomPeer {
       this.close(CLOSE.TOKEN_EXPIRED, 'token expired')
       return
     }
-    if (Date.now() - this.lastSent >= this.ctx.limits.keepaliveMs) this.send(KEEPALIVE)
+    if (performance.now() - this.lastSent >= this.ctx.limits.keepaliveMs) this.send(KEEPALIVE)
     // Dead peers (no pong since the last ping) are dropped.
     if (!this.alive) {
       this.ws.terminate()
@@ -135,9 +163,10 @@ export class Connection implements RoomPeer {
 
   private receive(data: Buffer, isBinary: boolean): void {
     if (this.closed) return
+    const { limits } = this.ctx
     if (!isBinary) return this.reject(CLOSE.MALFORMED, 'malformed', 'text frames are not y-websocket protocol')
-    if (data.length > this.ctx.limits.maxMessageBytes) {
-      return this.reject(CLOSE.MESSAGE_TOO_LARGE, 'too_large', `message of ${data.length} bytes exceeds the limit of ${this.ctx.limits.maxMessageBytes}`)
+    if (data.length > limits.maxMessageBytes) {
+      return this.reject(CLOSE.MESSAGE_TOO_LARGE, 'too_large', `message of ${data.length} bytes exceeds the limit of ${limits.maxMessageBytes}`)
     }
     let messages: ClientMessage[]
     try {
@@ -146,7 +175,53 @@ export class Connection implements RoomPeer {
       if (e instanceof WireError) return this.reject(CLOSE.MALFORMED, 'malformed', e.message)
       throw e
     }
-    this.queue = this.queue.then(() => this.handleAll(messages))
+    // Limits are taken as frames arrive, not when they are handled: a client
+    // cannot pile up work while its room loads, nor hide behind a slow append.
+    for (const m of messages) if (!this.admit(m)) return
+    this.queued += data.length
+    if (this.queued > limits.maxQueuedBytes) {
+      return this.reject(CLOSE.MESSAGE_TOO_LARGE, 'queue_full', `more than ${limits.maxQueuedBytes} bytes waiting to be handled; send less at once`)
+    }
+    this.queue = this.queue
+      .then(() => this.handleAll(messages))
+      .catch((e: unknown) => {
+        this.ctx.logger.error('handling a message failed', { room: this.ctx.room.name, error: (e as Error).message })
+        this.close(CLOSE.INTERNAL, 'the server failed to handle a message; reconnect to resync')
+      })
+      .finally(() => (this.queued -= data.length))
+  }
+
+  /** Checks one message against the rate and size limits; closes the connection and returns false when over. */
+  private admit(m: ClientMessage): boolean {
+    const { limits } = this.ctx
+    switch (m.type) {
+      case 'update':
+      case 'sync-step2':
+        if (this.messages.take()) return true
+        this.reject(CLOSE.RATE_LIMITED, 'rate_limited', `more than ${limits.updatesPerSecond} updates per second`)
+        return false
+      case 'sync-step1':
+      case 'query-awareness':
+        if (this.messages.take()) return true
+        this.reject(CLOSE.RATE_LIMITED, 'rate_limited', `more than ${limits.updatesPerSecond} messages per second (sync requests count as updates)`)
+        return false
+      case 'awareness':
+        if (m.update.length > limits.maxAwarenessBytes) {
+          this.reject(CLOSE.MESSAGE_TOO_LARGE, 'awareness_too_large', `presence update of ${m.update.length} bytes exceeds the limit of ${limits.maxAwarenessBytes}`)
+          return false
+        }
+        if (!this.presence.take()) {
+          this.reject(CLOSE.RATE_LIMITED, 'awareness_rate_limited', `presence: more than ${limits.awarenessPerSecond} awareness updates per second`)
+          return false
+        }
+        if (!this.presenceBytes.take(m.update.length)) {
+          this.reject(CLOSE.RATE_LIMITED, 'awareness_rate_limited', `presence: more than ${limits.awarenessBytesPerSecond} bytes of awareness per second`)
+          return false
+        }
+        return true
+      case 'auth':
+        return true
+    }
   }
 
   private async handleAll(messages: ClientMessage[]): Promise<void> {
@@ -214,30 +289,18 @@ export class Connection implements RoomPeer {
       }
       return
     }
-    if (!this.takeToken()) {
-      return this.reject(CLOSE.RATE_LIMITED, 'rate_limited', `more than ${this.ctx.limits.updatesPerSecond} updates per second`)
-    }
     // A sync step 2 from a client that is already in sync carries an empty update.
     if (update.length === 2 && update[0] === 0 && update[1] === 0) return
     const submitted = this.ctx.room.submit([update], { client: firstClient(update), user: this.ctx.user })
     // Not awaited: later messages need not wait for this append; the room keeps order.
     submitted.catch((e: unknown) => {
       if (e instanceof InvalidUpdateError) this.reject(CLOSE.INVALID_UPDATE, 'invalid_update', e.reason)
+      else if (e instanceof LogFullError) this.reject(CLOSE.INTERNAL, 'disk_full', 'disk full: the update was not stored; reconnect to resync')
       else {
         this.ctx.logger.error('append failed', { room: this.ctx.room.name, error: (e as Error).message })
         this.reject(CLOSE.INTERNAL, 'append_failed', 'the update could not be stored; reconnect to resync')
       }
     })
-  }
-
-  private takeToken(): boolean {
-    const now = Date.now()
-    const rate = this.ctx.limits.updatesPerSecond
-    this.tokens = Math.min(rate * 2, this.tokens + ((now - this.lastRefill) / 1000) * rate)
-    this.lastRefill = now
-    if (this.tokens < 1) return false
-    this.tokens -= 1
-    return true
   }
 
   private reject(code: number, reason: string, message: string): void {
@@ -259,6 +322,7 @@ export class Connection implements RoomPeer {
     clearInterval(this.timer)
     this.ctx.metrics.connections--
     this.ctx.room.peers.delete(this)
+    this.ctx.room.detach(this)
     if (this.clientIds.size > 0) awarenessProtocol.removeAwarenessStates(this.ctx.room.awareness, [...this.clientIds], REMOTE_ORIGIN)
     this.onClosed?.()
   }

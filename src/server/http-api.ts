@@ -19,6 +19,8 @@ export interface HttpApiOptions {
   projection: SqlDatabase | null
   /** Updates the lag gauge before /metrics renders. */
   refreshMetrics?: () => void
+  /** What is wrong now; /healthz reports "degraded" with these (reads still work). */
+  health?: () => string[]
 }
 
 class HttpError extends Error {
@@ -66,7 +68,10 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
     try {
       const url = new URL(req.url ?? '/', 'http://localhost')
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'only GET is served')
-      if (url.pathname === '/healthz') return send(res, 200, { ok: true })
+      if (url.pathname === '/healthz') {
+        const problems = opts.health?.() ?? []
+        return send(res, 200, problems.length === 0 ? { ok: true, status: 'ok' } : { ok: false, status: 'degraded', problems })
+      }
       if (url.pathname === '/metrics') {
         opts.refreshMetrics?.()
         return send(res, 200, opts.metrics.render(), 'text/plain; version=0.0.4')

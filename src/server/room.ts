@@ -30,6 +30,8 @@ export interface RoomOptions {
   logger: Logger
   /** Apply and broadcast entries other processes append (shared stores). */
   tailForeign: boolean
+  /** Told of every append's outcome: null when it was stored, else the error. */
+  onAppend?: (error: unknown) => void
 }
 
 export const REMOTE_ORIGIN = Symbol('scenesync-room')
@@ -37,8 +39,11 @@ export const REMOTE_ORIGIN = Symbol('scenesync-room')
 export class Room {
   readonly doc = new Y.Doc()
   readonly awareness: awarenessProtocol.Awareness
+  /** Connections in the room's doc: they receive broadcasts. */
   readonly peers = new Set<RoomPeer>()
   readonly ready: Promise<void>
+  /** Every connection of the room, those waiting for the load included: what unload counts. */
+  private readonly members = new Set<RoomPeer>()
   private chain: Promise<void> = Promise.resolve()
   private inFlight = 0
   private tailCursor: Cursor = START
@@ -46,6 +51,10 @@ export class Room {
   private readonly applied = new Set<Cursor>()
   private tailing: Promise<void> | null = null
   private tailAgain = false
+  /** The latest cursor heard of; a retry after a failed tail read reads up to it. */
+  private heardCursor: Cursor = START
+  private tailRetry: NodeJS.Timeout | null = null
+  private tailBackoffMs = 0
   private closed = false
 
   constructor(
@@ -67,9 +76,26 @@ export class Room {
     const loaded = await loadRoom(this.opts.log, this.name, undefined, 2000, (cursor, e) =>
       this.opts.logger.error('a logged update could not be applied while loading', { room: this.name, cursor, error: e.message }),
     )
+    if (this.closed) {
+      loaded.doc.destroy()
+      throw new Error(`room ${this.name} was closed while it loaded`)
+    }
     Y.applyUpdate(this.doc, Y.encodeStateAsUpdate(loaded.doc), REMOTE_ORIGIN)
     loaded.doc.destroy()
     this.tailCursor = loaded.cursor
+  }
+
+  attach(c: RoomPeer): void {
+    this.members.add(c)
+  }
+
+  detach(c: RoomPeer): void {
+    this.members.delete(c)
+  }
+
+  /** Connections of the room, loaded or still waiting for the load. */
+  get attached(): number {
+    return this.members.size
   }
 
   /** Updates not yet durable and applied. */
@@ -87,7 +113,14 @@ export class Room {
     this.inFlight += updates.length
     const done = this.chain.then(async () => {
       try {
-        const cursors = await appended
+        let cursors: string[]
+        try {
+          cursors = await appended
+        } catch (e) {
+          this.opts.onAppend?.(e)
+          throw e
+        }
+        this.opts.onAppend?.(null)
         this.opts.metrics.observeAppend((performance.now() - started) / 1000)
         this.opts.metrics.updatesAppended += updates.length
         updates.forEach((u, i) => {
@@ -122,31 +155,42 @@ export class Room {
 
   /** Hears that the log has entries up to `cursor` for this room (shared stores). */
   heard(cursor: Cursor): void {
-    if (!this.opts.tailForeign || this.closed || cursor <= this.tailCursor) return
+    if (!this.opts.tailForeign || this.closed) return
+    if (cursor > this.heardCursor) this.heardCursor = cursor
+    if (this.heardCursor <= this.tailCursor || this.tailRetry) return
     if (this.tailing) {
       this.tailAgain = true
       return
     }
-    this.tailing = (async () => {
-      try {
-        await this.ready
-        do {
-          this.tailAgain = false
-          for (;;) {
-            const page = await this.opts.log.readRoom(this.name, this.tailCursor, { limit: 1000 })
-            if (page.length === 0) break
-            for (const e of page) {
-              if (!this.applied.delete(e.cursor)) this.applyAndBroadcast(e.cursor, e.update)
-              this.tailCursor = e.cursor
-            }
+    this.tailing = this.tail().finally(() => (this.tailing = null))
+  }
+
+  private async tail(): Promise<void> {
+    try {
+      await this.ready
+      do {
+        this.tailAgain = false
+        for (;;) {
+          const page = await this.opts.log.readRoom(this.name, this.tailCursor, { limit: 1000 })
+          if (page.length === 0 || this.closed) break
+          for (const e of page) {
+            if (!this.applied.delete(e.cursor)) this.applyAndBroadcast(e.cursor, e.update)
+            this.tailCursor = e.cursor
           }
-        } while (this.tailAgain && !this.closed)
-      } catch (e) {
-        this.opts.logger.error('tailing the log failed', { room: this.name, error: (e as Error).message })
-      } finally {
-        this.tailing = null
-      }
-    })()
+        }
+      } while (this.tailAgain && !this.closed)
+      this.tailBackoffMs = 0
+    } catch (e) {
+      if (this.closed) return
+      // Nothing else may come to wake the tail (no further appends): retry on a timer.
+      this.tailBackoffMs = Math.min(5000, Math.max(100, this.tailBackoffMs * 2))
+      this.opts.logger.error('tailing the log failed; retrying', { room: this.name, error: (e as Error).message, retryInMs: this.tailBackoffMs })
+      this.tailRetry = setTimeout(() => {
+        this.tailRetry = null
+        this.heard(this.heardCursor)
+      }, this.tailBackoffMs)
+      this.tailRetry.unref()
+    }
   }
 
   broadcast(frame: Uint8Array): void {
@@ -160,6 +204,7 @@ export class Room {
 
   async close(): Promise<void> {
     this.closed = true
+    if (this.tailRetry) clearTimeout(this.tailRetry)
     await this.chain
     await this.tailing
     this.awareness.destroy()

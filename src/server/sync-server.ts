@@ -6,6 +6,7 @@ import http from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import type { EventLog } from '../log/event-log.js'
+import { LogFullError } from '../log/errors.js'
 import { type Logger, silentLogger } from '../logger.js'
 import type { SqlDatabase } from '../projection/sql.js'
 import { CLOSE } from './close-codes.js'
@@ -32,6 +33,8 @@ export interface SyncServerOptions {
   tailForeign?: boolean
   /** Updates the projector-lag gauge before /metrics renders. */
   refreshMetrics?: () => void
+  /** Problems of parts beside the server (the projector), for /healthz; empty when well. */
+  health?: () => string[]
 }
 
 export class ConfigError extends Error {
@@ -51,7 +54,10 @@ export class SyncServer {
   readonly metrics: Metrics
   private readonly http: http.Server
   private readonly wss: WebSocketServer
+  /** Loaded rooms. */
   private readonly rooms = new Map<string, Room>()
+  /** Rooms still loading, kept apart so a failed load is dropped, never served from. */
+  private readonly loading = new Map<string, Room>()
   private readonly unloadTimers = new Map<string, NodeJS.Timeout>()
   private readonly connections = new Set<Connection>()
   private readonly limits: Limits
@@ -59,6 +65,8 @@ export class SyncServer {
   private readonly secret: string | null
   private readonly unsubscribe: () => void
   private closing = false
+  /** Set while appends fail for a full disk; cleared by the next append that is stored. */
+  private logFull: { since: string; detail: string } | null = null
 
   constructor(private readonly opts: SyncServerOptions) {
     this.secret = opts.secret ?? null
@@ -70,13 +78,19 @@ export class SyncServer {
     this.logger = opts.logger ?? silentLogger
     this.metrics = opts.metrics ?? new Metrics()
     this.http = http.createServer(
-      createHttpHandler({ secret: this.secret, metrics: this.metrics, projection: opts.projection ?? null, ...(opts.refreshMetrics ? { refreshMetrics: opts.refreshMetrics } : {}) }),
+      createHttpHandler({
+        secret: this.secret,
+        metrics: this.metrics,
+        projection: opts.projection ?? null,
+        health: () => this.problems(),
+        ...(opts.refreshMetrics ? { refreshMetrics: opts.refreshMetrics } : {}),
+      }),
     )
     // Up to this, our own limit answers with 4413 and a reason; beyond it ws
     // stops reading the frame and closes with 1009, so no frame is held whole.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxMessageBytes + Math.max(1 << 20, this.limits.maxMessageBytes) })
     this.http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head))
-    this.unsubscribe = opts.log.subscribe((room, cursor) => this.rooms.get(room)?.heard(cursor))
+    this.unsubscribe = opts.log.subscribe((room, cursor) => (this.rooms.get(room) ?? this.loading.get(room))?.heard(cursor))
   }
 
   listen(): Promise<{ host: string; port: number }> {
@@ -91,8 +105,26 @@ export class SyncServer {
     })
   }
 
+  /** What is wrong now (for /healthz); empty when all is well. */
+  problems(): string[] {
+    const out: string[] = []
+    if (this.logFull) out.push(`event log: disk full since ${this.logFull.since}; updates are refused until there is room (${this.logFull.detail})`)
+    return out.concat(this.opts.health?.() ?? [])
+  }
+
+  private appended(error: unknown): void {
+    if (error === null) {
+      if (this.logFull) this.logger.info('event log: appends stored again after a full disk', { since: this.logFull.since })
+      this.logFull = null
+    } else if (error instanceof LogFullError && !this.logFull) {
+      this.logFull = { since: new Date().toISOString(), detail: error.message }
+      this.logger.error('event log: disk full; updates are refused until there is room', { error: error.message })
+    }
+  }
+
+  /** Rooms in memory, loaded or loading. */
   get roomCount(): number {
-    return this.rooms.size
+    return this.rooms.size + this.loading.size
   }
 
   private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -120,8 +152,8 @@ export class SyncServer {
         return refuse(socket, e.code === 'wrong_room' ? 403 : 401, e.code === 'wrong_room' ? 'Forbidden' : 'Unauthorized', e.message)
       }
     }
-    const existing = this.rooms.get(room)
-    if (existing && existing.peers.size >= this.limits.connectionsPerRoom) {
+    const existing = this.rooms.get(room) ?? this.loading.get(room)
+    if (existing && existing.attached >= this.limits.connectionsPerRoom) {
       this.metrics.reject('room_full')
       return refuse(socket, 503, 'Service Unavailable', `room is full (${this.limits.connectionsPerRoom} connections)`)
     }
@@ -131,7 +163,7 @@ export class SyncServer {
       this.connections.add(conn)
       conn.onClosed = () => {
         this.connections.delete(conn)
-        if (r.peers.size === 0) this.scheduleUnload(room)
+        if (r.attached === 0) this.scheduleUnload(room)
       }
     })
   }
@@ -142,12 +174,27 @@ export class SyncServer {
       clearTimeout(t)
       this.unloadTimers.delete(name)
     }
-    let r = this.rooms.get(name)
-    if (!r) {
-      r = new Room(name, { log: this.opts.log, metrics: this.metrics, logger: this.logger, tailForeign: this.opts.tailForeign ?? false })
-      this.rooms.set(name, r)
-      this.metrics.roomsLoaded = this.rooms.size
-    }
+    const known = this.rooms.get(name) ?? this.loading.get(name)
+    if (known) return known
+    const r = new Room(name, { log: this.opts.log, metrics: this.metrics, logger: this.logger, tailForeign: this.opts.tailForeign ?? false, onAppend: (e) => this.appended(e) })
+    this.loading.set(name, r)
+    this.metrics.roomsLoaded = this.roomCount
+    r.ready.then(
+      () => {
+        if (this.loading.get(name) !== r) return
+        this.loading.delete(name)
+        this.rooms.set(name, r)
+        if (r.attached === 0) this.scheduleUnload(name)
+      },
+      (e: unknown) => {
+        // Dropped: its connections are closed (4500) and the next one loads the room anew.
+        if (this.loading.get(name) === r) this.loading.delete(name)
+        this.metrics.roomsLoaded = this.roomCount
+        this.metrics.reject('room_load_failed')
+        this.logger.error('room failed to load; the next connection loads it again', { room: name, error: (e as Error).message })
+        void r.close()
+      },
+    )
     return r
   }
 
@@ -155,13 +202,14 @@ export class SyncServer {
     if (this.unloadTimers.has(name) || this.closing) return
     const t = setTimeout(() => {
       this.unloadTimers.delete(name)
+      // A room still loading is looked at again once its load settles.
       const r = this.rooms.get(name)
-      if (!r || r.peers.size > 0) return
+      if (!r || r.attached > 0) return
       // An append still in flight would be missing from a room loaded anew
       // from the log meanwhile: wait until the room has settled.
       if (r.pending > 0) return this.scheduleUnload(name)
       this.rooms.delete(name)
-      this.metrics.roomsLoaded = this.rooms.size
+      this.metrics.roomsLoaded = this.roomCount
       // Rooms with no clients leave memory; the log has everything.
       void r.close()
     }, this.opts.unloadAfterMs ?? 30_000)
@@ -179,11 +227,13 @@ export class SyncServer {
     this.closing = true
     this.unsubscribe()
     const stopped = new Promise<void>((resolve) => this.http.close(() => resolve()))
-    await Promise.all([...this.rooms.values()].map((r) => r.settled()))
+    const all = [...this.rooms.values(), ...this.loading.values()]
+    await Promise.all(all.map((r) => r.settled()))
     for (const c of this.connections) c.close(CLOSE.GOING_AWAY, 'server shutting down')
     for (const t of this.unloadTimers.values()) clearTimeout(t)
-    await Promise.all([...this.rooms.values()].map((r) => r.close()))
+    await Promise.all(all.map((r) => r.close()))
     this.rooms.clear()
+    this.loading.clear()
     this.wss.close()
     this.http.closeAllConnections()
     await stopped

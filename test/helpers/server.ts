@@ -1,8 +1,8 @@
 /** A real server on a loopback port, in this process, over a real SQLite log and projection. */
 import path from 'node:path'
 import type { EventLog } from '../../src/log/event-log.js'
-import { SqliteEventLog } from '../../src/log/sqlite-event-log.js'
-import { Projector } from '../../src/projection/projector.js'
+import { SqliteEventLog, type SqliteEventLogOptions } from '../../src/log/sqlite-event-log.js'
+import { Projector, type ProjectorOptions } from '../../src/projection/projector.js'
 import { openDatabase, type SqlDatabase } from '../../src/projection/sql.js'
 import type { Limits } from '../../src/server/connection.js'
 import { SyncServer } from '../../src/server/sync-server.js'
@@ -20,11 +20,22 @@ export interface TestServer {
   stop(): Promise<void>
 }
 
-export async function startServer(opts: { secret?: string; limits?: Partial<Limits>; log?: EventLog; dir?: string; unloadAfterMs?: number } = {}): Promise<TestServer> {
+export interface StartOptions {
+  secret?: string
+  limits?: Partial<Limits>
+  /** Serve this log instead (the embedded one in `dir` is still opened, for `log`). */
+  log?: EventLog
+  logOptions?: SqliteEventLogOptions
+  projectorOptions?: ProjectorOptions
+  dir?: string
+  unloadAfterMs?: number
+}
+
+export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
   const dir = opts.dir ?? tmpDir()
-  const log = SqliteEventLog.open(dir)
+  const log = SqliteEventLog.open(dir, opts.logOptions)
   const db = openDatabase(path.join(dir, 'projection.sqlite'))
-  const projector = new Projector(opts.log ?? log, db, { coalesceMs: 1 })
+  const projector = new Projector(opts.log ?? log, db, { coalesceMs: 1, ...opts.projectorOptions })
   const server = new SyncServer({
     log: opts.log ?? log,
     projection: db,
@@ -32,6 +43,7 @@ export async function startServer(opts: { secret?: string; limits?: Partial<Limi
     secret: opts.secret ?? null,
     ...(opts.limits ? { limits: opts.limits } : {}),
     unloadAfterMs: opts.unloadAfterMs ?? 50,
+    health: () => (projector.problem ? [projector.problem] : []),
   })
   projector.start()
   const { port } = await server.listen()
