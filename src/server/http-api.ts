@@ -60,7 +60,8 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
     try {
       const url = new URL(req.url ?? '/', 'http://localhost')
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'only GET is served')
-      if (url.pathname === '/healthz') return send(res, 200, { ok: true })
+      // time: the server's clock, which agents measure their offset to (per-channel newest-wins).
+      if (url.pathname === '/healthz') return send(res, 200, { ok: true, time: Date.now() })
       if (url.pathname === '/metrics') {
         opts.refreshMetrics?.()
         return send(res, 200, opts.metrics.render(), 'text/plain; version=0.0.4')
