@@ -14,6 +14,7 @@ import math
 import os
 import queue
 import sys
+import textwrap
 import threading
 import time
 import traceback
@@ -212,7 +213,7 @@ def command(c):
         return runtime.session.status
     if cmd == 'exec':
         NS['result'] = None
-        exec(c['code'], NS)
+        exec(textwrap.dedent(c['code']), NS)
         tick()
         return NS.get('result')
     if cmd == 'eval':
