@@ -61,7 +61,8 @@ def _chars(context) -> int:
     region = context.region
     scale = context.preferences.system.ui_scale
     width = region.width if region is not None else 300
-    return max(18, int((width - 50) / (6.5 * scale)))
+    # Margins, the box and the icon take about 70 px; a character about 7.5 px at scale 1.
+    return max(16, int((width - 70) / (7.5 * scale)))
 
 
 def _message(layout, text: str, icon: str, width: int, alert: bool = False) -> None:

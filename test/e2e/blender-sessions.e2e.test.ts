@@ -282,6 +282,29 @@ describe('Blender sessions never lose or duplicate work', { timeout: 150_000 }, 
       expect(Object.values(sw).find((o) => o.name === 'Cube')!.data, 'W kept its own mesh').toBe('CubeMesh')
     })
 
+    it.skipIf(SKIP)('errors say what happened and what to do, in full, and once', async () => {
+      await fresh(W)
+      await W.cmd('config', { server_url: server.ws, room: room('errors'), display_name: 'G', agent_command: 'scenesync-no-such-program agent' })
+      const missing = await W.exec<string>(`
+try:
+    bpy.ops.scenesync.connect()
+except RuntimeError:
+    pass
+result = session.error`)
+      expect(missing).toBe("Cannot start the agent: the program 'scenesync-no-such-program' was not found. Set the Agent command in the add-on preferences (Edit > Preferences > Add-ons > scenesync): for example node /path/to/scenesync/dist/cli/main.js agent, with full paths.")
+      const nowhere = `ws://127.0.0.1:${await freePort()}`
+      await W.cmd('config', { server_url: nowhere, agent_command: agentCommand(path.join(dir, 'journal-G')) })
+      await W.exec(`bpy.ops.scenesync.connect()`)
+      await W.until(`session.status == 'offline' and bool(session.detail)`)
+      // The agent retries every two seconds at most: several attempts, one message.
+      await W.cmd('run', { seconds: 5 })
+      const detail = await W.cmd<string>('eval', { expr: 'session.detail' })
+      expect(detail).toBe(`The server at ${nowhere} does not answer (nothing listens there). Check the Server address and that the server is running; edits are kept and sent when it answers.`)
+      expect(W.tail().match(/^scenesync: .*does not answer/gm), 'said once in Blender\'s console').toHaveLength(1)
+      expect(await W.cmd('eval', { expr: 'session.error' })).toBe('')
+      await disconnect(W)
+    })
+
     it.skipIf(SKIP)('[B4] opening a file from this room resumes the session; opening another file or File ▸ New ends it, and nothing of that file reaches the room', async () => {
       await Promise.all([fresh(W), fresh(H)])
       const own = path.join(dir, 'files.blend')

@@ -129,11 +129,12 @@ def exit_message(argv: list, code, stderr: list) -> str:
     lines = [l.strip() for l in stderr if l.strip()]
     # Node prints its stack after the error: the line that names it matters, not the last.
     last = next((l for l in lines if 'Error' in l and not l.startswith('at ')), lines[-1] if lines else '')
-    if 'Cannot find module' in text or 'ERR_MODULE_NOT_FOUND' in text:
-        return f'The agent could not start: {last} {PREFS_HINT}: it must start `scenesync agent` (for example node /path/to/scenesync/dist/cli/main.js agent).'
+    said = last.rstrip('.') if last else ''
+    if 'Cannot find module' in text or 'ERR_MODULE_NOT_FOUND' in text or 'Cannot find package' in text:
+        return f'The agent could not start: {said}. {PREFS_HINT}: it must start `scenesync agent` (for example node /path/to/scenesync/dist/cli/main.js agent).'
     if 'unknown flag' in text or 'usage' in text.lower():
-        return f'The agent refused its arguments ({last}). The scenesync command may be older than the add-on: update both. {PREFS_HINT}.'
-    return f'The agent stopped (exit code {code})' + (f': {last}' if last else '') + f'. If that keeps happening, check the Agent command in the add-on preferences.'
+        return f'The agent refused its arguments ({said}). The scenesync command may be older than the add-on: update both. {PREFS_HINT}.'
+    return f'The agent stopped (exit code {code})' + (f': {said}' if said else '') + '. If that keeps happening, check the Agent command in the add-on preferences.'
 
 
 def start(cmd: str, url: str, room: str, name: str, token: str = '', file_id: str = '') -> AgentProcess:

@@ -35,7 +35,7 @@ SYNC_WAIT = 3.0
 
 STATUS_LABELS = {
     'disconnected': 'Disconnected', 'starting': 'Starting agent', 'connecting': 'Connecting',
-    'synced': 'Synced', 'offline': 'Offline (edits kept, sent on reconnect)', 'error': 'Error',
+    'synced': 'Synced', 'offline': 'Offline: edits are kept', 'error': 'Error',
 }
 
 
