@@ -15,7 +15,7 @@ Two cases:
 - undo (``match_history``): an undo step from before the ids were stamped
   brings back objects without ids. An id-less object takes back the id that had
   its name and type during this session, when exactly one such id is missing
-  from the scene.
+  from the scene (ids the room still holds are tried first).
 """
 from __future__ import annotations
 
@@ -56,8 +56,15 @@ def match_room(local, room) -> list:
     return _unique_pairs(local, room, lambda lev, oid, rev: lev.matches(rev))
 
 
-def match_history(local, missing, history: dict) -> list:
+def match_history(local, missing, history: dict, live=frozenset()) -> list:
     """``missing``: ids this session knew that are not in the scene now;
-    ``history``: id -> set of (name, type) it has had."""
-    candidates = [(oid, None) for oid in missing]
-    return _unique_pairs(local, candidates, lambda lev, oid, _: (lev.name, lev.type) in history.get(oid, ()))
+    ``history``: id -> set of (name, type) it has had; ``live``: those of them
+    the room still holds, which are tried first (an object deleted since is the
+    less likely one to come back)."""
+    def fits(lev, oid, _):
+        return (lev.name, lev.type) in history.get(oid, ())
+    first = _unique_pairs(local, [(oid, None) for oid in missing if oid in live], fits)
+    done = {key for key, _ in first} | {oid for _, oid in first}
+    rest = _unique_pairs([(k, e) for k, e in local if k not in done],
+                         [(oid, None) for oid in missing if oid not in live and oid not in done], fits)
+    return first + rest

@@ -35,7 +35,7 @@ def recover_ids(s, world) -> None:
         if b.local_name is not UNKNOWN and b.type:
             history.setdefault(oid, set()).add((b.local_name, b.type))
     missing = [oid for oid in set(history) | set(s.removed) if oid not in present]
-    for key, oid in adopt.match_history(unidentified, missing, history):
+    for key, oid in adopt.match_history(unidentified, missing, history, live=set(s.base)):
         world.assign(key, oid)
 
 
