@@ -263,6 +263,8 @@ def _after_load() -> None:
         # A file saved from this room: go on, with what it knew was synced.
         _bind(scene)
         session.reset_base(shadow.load_all(saved.get('objects')), session.target, Session.load_edited(saved.get('edited')), _file_time())
+        world.begin()
+        session.seed_seen(world)
         return
     scene, saved = _find_saved(None)
     if scene is None:
@@ -275,6 +277,8 @@ def _after_load() -> None:
     session.reset_base(shadow.load_all(saved.get('objects')), (saved['url'], saved['room']), Session.load_edited(saved.get('edited')), _file_time())
     session.scene_id = getattr(scene, SCENE_PROP) or None
     world.unbind()
+    world.begin()
+    session.seed_seen(world)
 
 
 def _find_saved(target):

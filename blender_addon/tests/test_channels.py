@@ -100,6 +100,17 @@ class OfflineEditTest(unittest.TestCase):
         s2.reset_base(shadow.load_all(shadow.dump_all(self.s.base)), ('ws://test', 'room'), Session.load_edited(rows))
         self.assertEqual(s2.edited, {('a', 'xform', 'scale'): 1_000_000.0})
 
+    def test_B3_loading_a_file_is_not_an_edit_and_keeps_the_times_the_file_saved(self):
+        self.w.objs['a']['xform'] = xf(scale=(2, 2, 2))   # an unsynced edit the file holds
+        self.s.reset_base(dict(self.s.base), ('ws://test', 'room'), {('a', 'xform', 'scale'): 42_000.0})
+        self.s.seed_seen(self.w)
+        self.wall[0] = 9_999.0
+        self.s.note_offline(self.w, ['a'])   # the loaded file's first evaluation
+        self.assertEqual(self.s.edited, {('a', 'xform', 'scale'): 42_000.0})
+        self.w.objs['a']['xform'] = xf(1, scale=(2, 2, 2))
+        self.s.note_offline(self.w, ['a'])   # a real edit after loading
+        self.assertEqual(self.s.edited[('a', 'xform', 'location')], 9_999_000.0)
+
     def test_an_edit_nobody_saw_gets_the_time_the_file_was_written(self):
         self.s.unrecorded_at = 500_000.0
         self.w.objs['a']['xform'] = xf(scale=(2, 2, 2))   # made in a Blender without the add-on

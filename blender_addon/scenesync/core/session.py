@@ -193,6 +193,18 @@ class Session:
                     self.edited[(oid, 'bone', name, c)] = now
             self._seen[('pose', oid)] = bones
 
+    def seed_seen(self, world) -> None:
+        """After a file load: what Blender shows now is the file, not an edit; a
+        later change of it is. (The file's own unsynced edits keep the times it saved.)"""
+        self._seen = {}
+        for oid in self.base:
+            xf = world.xform(oid)
+            if xf is not None:
+                self._seen[oid] = xf
+            bones = world.pose(oid)
+            if bones:
+                self._seen[('pose', oid)] = bones
+
     def edit_time(self, key):
         """When a pending edit was made, if it was made while not capturing."""
         return self.edited.get(key, self.unrecorded_at if self.unrecorded_at is not None and not self.capturing else None)
@@ -260,6 +272,7 @@ class Session:
             self.removed[oid] = removed_by
         self.base.pop(oid, None)
         self._seen.pop(oid, None)
+        self._seen.pop(('pose', oid), None)
         for k in [k for k in self.edited if k[0] == oid]:
             del self.edited[k]
         self.co.forget(oid)
