@@ -76,6 +76,18 @@ from scenesync.props import prefs  # noqa: E402
 
 setup_scene()
 
+# What the add-on printed to Blender's console, as a list (pipes may split lines).
+LOGGED = []
+_print_log = runtime.session.log
+
+
+def _log(msg):
+    LOGGED.append(msg)
+    _print_log(msg)
+
+
+runtime.session.log = _log
+
 
 def obj(oid):
     for o in bpy.context.scene.objects:
@@ -177,7 +189,7 @@ def tick():
 NS = {'bpy': bpy, 'obj': obj, 'by_name': by_name, 'state': state, 'runtime': runtime, 'session': runtime.session,
       'PROP': PROP, 'math': math, 'tick': tick, 'time': time, 'RIG_ID': RIG_ID, 'read_xform': read_xform,
       'xclose': xclose, 'new_object': new_object, 'addon': ADDON, 'op': op, 'undo': undo, 'redo': redo,
-      'select_only': select_only, 'view3d': view3d, 'GUI': GUI, 'reset_scene': setup_scene}
+      'select_only': select_only, 'view3d': view3d, 'GUI': GUI, 'reset_scene': setup_scene, 'LOGGED': LOGGED}
 
 
 def until(expr, timeout):
