@@ -11,7 +11,9 @@
  * carrying several transform updates). Both are reported.
  *
  * Environment: BENCH_TRANSFORMS (default 1000000), BENCH_BATCH (appends that
- * arrive together, default 64), BENCH_DURABILITY (full|normal, default full).
+ * arrive together, default 64), BENCH_DURABILITY (full|normal, default full),
+ * BENCH_XFORM_TIMES (1 default: transforms carry channel edit times, as agents
+ * write them; 0: without, to measure what the times cost).
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -36,7 +38,8 @@ export async function runCore(): Promise<Record<string, unknown>> {
   try {
     say(`generating ${transforms} transform updates with real Y.Docs ...`)
     const t0 = now()
-    const w = makeWorkload({ objects: 1000, transformUpdates: transforms, editors: 8 })
+    const stamped = process.env.BENCH_XFORM_TIMES !== '0'
+    const w = makeWorkload({ objects: 1000, transformUpdates: transforms, editors: 8, stamped })
     say(`generated ${w.updates.length} entries in ${round((now() - t0) / 1000)} s`)
 
     const log = SqliteEventLog.open(dir, { durability })
@@ -123,6 +126,7 @@ export async function runCore(): Promise<Record<string, unknown>> {
       editors: 8,
       append_batch: batch,
       durability,
+      xform_times: stamped,
       append_events_per_s: perS(w.transformUpdates, appendMs),
       append_entries_per_s: perS(entries, appendMs),
       append_project_events_per_s: perS(w.transformUpdates, liveMs),

@@ -31,7 +31,13 @@ function uuid(r: () => number): string {
   return `${h()}${h()}-${h()}-4${h().slice(1)}-a${h().slice(1)}-${h()}${h()}${h()}`
 }
 
-export function makeWorkload(opts: { objects: number; transformUpdates: number; editors: number; seed?: number }): Workload {
+/**
+ * Edits are written as the agent writes them: only the channel that changed
+ * (location), stamped with an edit time (src/crdt/xform-merge.ts), one editor
+ * step every 16 ms. `stamped: false` writes values without times, as before
+ * times existed, to measure what they cost.
+ */
+export function makeWorkload(opts: { objects: number; transformUpdates: number; editors: number; seed?: number; stamped?: boolean }): Workload {
   const r = rng(opts.seed ?? 42)
   const editors = Array.from({ length: opts.editors }, (_, i) => {
     const doc = new Y.Doc()
@@ -45,6 +51,10 @@ export function makeWorkload(opts: { objects: number; transformUpdates: number; 
       if (origin !== 'sync') current.push({ editor: i, client: s.doc.clientID, update: u, transforms: editing })
     }),
   )
+  const stamped = opts.stamped ?? true
+  let clock = 1_767_225_600_000
+  const write = (scene: SceneDoc, id: string, x: Xform, full = false) =>
+    stamped ? scene.writeXformChannels(id, x, full ? { time: clock } : { channels: ['location'], time: clock }) : scene.setXform(id, x)
   const objectIds = Array.from({ length: opts.objects }, () => uuid(r))
   const xforms = new Map<string, Xform>()
   // Each editor creates its own objects; then everyone learns of all of them.
@@ -52,7 +62,8 @@ export function makeWorkload(opts: { objects: number; transformUpdates: number; 
     const e = editors[i % editors.length]!
     const x: Xform = { ...IDENTITY_XFORM, location: [r() * 20 - 10, r() * 20 - 10, 0] }
     xforms.set(id, x)
-    e.upsertObject(id, { name: `Proxy.${String(i).padStart(4, '0')}`, type: i % 50 === 0 ? 'ARMATURE' : 'EMPTY', xform: x })
+    e.upsertObject(id, { name: `Proxy.${String(i).padStart(4, '0')}`, type: i % 50 === 0 ? 'ARMATURE' : 'EMPTY' })
+    write(e, id, x, true)
   })
   const setup = current
   current = []
@@ -67,6 +78,7 @@ export function makeWorkload(opts: { objects: number; transformUpdates: number; 
   // Each editor's current drag: which object, and how many steps it has left.
   const drags = editors.map(() => ({ id: '', left: 0, v: [0, 0, 0] as number[] }))
   while (transforms < opts.transformUpdates) {
+    clock += 16
     const e = Math.floor(r() * editors.length)
     const scene = editors[e]!
     const mine = own[e]!
@@ -82,7 +94,7 @@ export function makeWorkload(opts: { objects: number; transformUpdates: number; 
       const next: Xform = { ...x, location: [x.location[0] + d.v[0]!, x.location[1] + d.v[1]!, x.location[2] + d.v[2]!] }
       xforms.set(d.id, next)
       editing = 1
-      scene.setXform(d.id, next)
+      write(scene, d.id, next)
       d.left--
       singles++
       transforms++
@@ -97,7 +109,7 @@ export function makeWorkload(opts: { objects: number; transformUpdates: number; 
           const x = xforms.get(id)!
           const next: Xform = { ...x, location: [x.location[0] + delta[0]!, x.location[1] + delta[1]!, x.location[2]] }
           xforms.set(id, next)
-          scene.setXform(id, next)
+          write(scene, id, next)
         }
       })
       multis += picked.size

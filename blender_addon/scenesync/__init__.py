@@ -19,7 +19,7 @@ bl_info = {
 if 'bpy' in locals():
     # Reloading scripts (F3 > Reload Scripts) re-imports in dependency order.
     import importlib
-    for _m in (core.xform, core.protocol, core.coalescer, core.shadow, core.inflight, core.capture, core.merge,  # noqa: F821
+    for _m in (core.xform, core.protocol, core.coalescer, core.shadow, core.inflight, core.adopt, core.capture, core.merge,  # noqa: F821
                core.undo, core.session, core.agent_process, core.colors, core.ids, core.world,  # noqa: F821
                blender_world, props, ui_state, runtime, operators, panel, presence):  # noqa: F821
         importlib.reload(_m)

@@ -17,6 +17,7 @@ class SCENESYNC_OT_connect(bpy.types.Operator):
             self.report({'ERROR'}, 'scenesync preferences are missing (is the add-on enabled?)')
             return {'CANCELLED'}
         if not runtime.connect(p.server_url, p.room, p.display_name, p.token, p.agent_command):
+            # The panel shows the whole message, wrapped, with a Copy button.
             self.report({'ERROR'}, runtime.session.error)
             return {'CANCELLED'}
         return {'FINISHED'}
@@ -34,7 +35,21 @@ class SCENESYNC_OT_disconnect(bpy.types.Operator):
         return {'FINISHED'}
 
 
-CLASSES = (SCENESYNC_OT_connect, SCENESYNC_OT_disconnect)
+class SCENESYNC_OT_copy_message(bpy.types.Operator):
+    bl_idname = 'scenesync.copy_message'
+    bl_label = 'Copy message'
+    bl_description = 'Copy the whole message to the clipboard (to paste into a bug report or a chat)'
+    bl_options = {'INTERNAL'}
+
+    text: bpy.props.StringProperty(options={'SKIP_SAVE'})
+
+    def execute(self, context):
+        context.window_manager.clipboard = self.text
+        self.report({'INFO'}, 'Copied')
+        return {'FINISHED'}
+
+
+CLASSES = (SCENESYNC_OT_connect, SCENESYNC_OT_disconnect, SCENESYNC_OT_copy_message)
 
 # Blender's own helper: registers in order, unregisters in reverse.
 register, unregister = bpy.utils.register_classes_factory(CLASSES)

@@ -34,11 +34,15 @@ class VIEW3D_PT_scenesync(bpy.types.Panel):
         else:
             row.operator('scenesync.connect', icon='URL')
         layout.label(text=STATUS_LABELS.get(s.status, s.status), icon=_ICONS.get(s.status, 'INFO'))
+        if s.connected and runtime.world.scene_name:
+            layout.label(text=f'Scene: {runtime.world.scene_name}', icon='SCENE_DATA')
+        width = _chars(context)
         if s.error:
-            box = layout.box()
-            box.alert = True
-            for i, line in enumerate(textwrap.wrap(s.error, 40)[:6]):
-                box.label(text=line, icon='ERROR' if i == 0 else 'BLANK1')
+            _message(layout, s.error, 'ERROR', width, alert=True)
+        elif s.detail and s.status == 'offline':
+            _message(layout, s.detail, 'UNLINKED', width)
+        if s.notice:
+            _message(layout, s.notice, 'INFO', width)
         peers = context.window_manager.scenesync_peers
         if s.connected:
             layout.label(text=f'Others here: {len(peers)}')
@@ -50,6 +54,25 @@ class VIEW3D_PT_scenesync(bpy.types.Panel):
             row.label(text=peer.name)
             if peer.selection:
                 layout.label(text=f'    selected: {peer.selection}')
+
+
+def _chars(context) -> int:
+    """How many characters fit on one line of the sidebar, as wide as it is now."""
+    region = context.region
+    scale = context.preferences.system.ui_scale
+    width = region.width if region is not None else 300
+    # Margins, the box and the icon take about 70 px; a character about 7.5 px at scale 1.
+    return max(16, int((width - 70) / (7.5 * scale)))
+
+
+def _message(layout, text: str, icon: str, width: int, alert: bool = False) -> None:
+    """The whole message, wrapped to the sidebar, with a button to copy it."""
+    box = layout.box()
+    box.alert = alert
+    col = box.column(align=True)
+    for i, line in enumerate(textwrap.wrap(text, width) or ['']):
+        col.label(text=line, icon=icon if i == 0 else 'BLANK1')
+    box.operator('scenesync.copy_message', text='Copy message', icon='COPYDOWN').text = text
 
 
 CLASSES = (VIEW3D_PT_scenesync,)

@@ -53,11 +53,15 @@ def register() -> None:
     # undo, save and reload; not animatable, not shown as a custom property.
     bpy.types.Object.scenesync_id = StringProperty(name='Scenesync id', options={'HIDDEN'})
     bpy.types.Scene.scenesync_base = StringProperty(name='Scenesync synced state', options={'HIDDEN'})
+    # The synced scene's own id ([B4]): the session stays on this scene whichever
+    # one the window shows; it also names the scene's journal (docs/agent-protocol.md).
+    bpy.types.Scene.scenesync_scene_id = StringProperty(name='Scenesync scene id', options={'HIDDEN'})
     bpy.types.WindowManager.scenesync_peers = CollectionProperty(type=ScenesyncPeer)
 
 
 def unregister() -> None:
     del bpy.types.WindowManager.scenesync_peers
+    del bpy.types.Scene.scenesync_scene_id
     del bpy.types.Scene.scenesync_base
     del bpy.types.Object.scenesync_id
     for c in reversed(CLASSES):

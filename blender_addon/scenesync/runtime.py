@@ -4,8 +4,14 @@ Handlers capture local edits (depsgraph_update_post), keep identity and the
 synced base across undo and file loads, and a persistent timer calls ``pump``,
 which applies what the agent sent. ``pump`` is public because timers never run
 in ``blender -b``: headless tests and benchmarks call it themselves.
+
+The session is bound to the scene it was started on ([B4]): updates of other
+scenes are ignored except for objects that are in the synced scene. Loading a
+file ends the session, unless the file was saved from this room: then the
+session goes on with what that file knew was synced.
 """
 import json
+import os
 import sys
 import time
 import traceback
@@ -13,10 +19,10 @@ import traceback
 import bpy
 from bpy.app.handlers import persistent
 
-from .blender_world import PROP, BlenderWorld
+from .blender_world import PROP, SCENE_PROP, BlenderWorld
 from .core import agent_process, shadow
 from .core.session import Session
-from .core.undo import after_undo
+from .core.undo import after_undo, recover_ids
 
 CONNECTED_INTERVAL = 0.01
 IDLE_INTERVAL = 0.25
@@ -25,7 +31,7 @@ SELECTION_EVERY = 0.1
 session = Session()
 world = BlenderWorld()
 handler_times = None      # a list while a benchmark measures the depsgraph handler
-_state = {'in_undo': False, 'last_selection_check': 0.0}
+_state = {'in_undo': False, 'loading': False, 'last_selection_check': 0.0}
 
 
 def _report(where: str) -> None:
@@ -36,16 +42,34 @@ def _report(where: str) -> None:
     traceback.print_exc()
 
 
+def _bind(scene) -> str:
+    sid = world.bind(scene)
+    session.scene_id = sid
+    return sid
+
+
 def connect(url: str, room: str, name: str, token: str = '', command: str = 'scenesync agent') -> bool:
     disconnect()
+    world.begin()
+    scene = bpy.context.scene
+    sid = world.bind(scene)
+    target = (url, room)
+    if session.target != target or session.scene_id != sid:
+        # What this scene knew was synced with this room, if it was saved from it.
+        saved = _saved_base(scene)
+        if saved is not None and (saved['url'], saved['room']) == target:
+            session.reset_base(shadow.load_all(saved.get('objects')), target, Session.load_edited(saved.get('edited')), _file_time())
+        else:
+            session.reset_base({}, target)
+    session.scene_id = sid
     try:
-        agent = agent_process.start(command, url, room, name, token)
-    except (OSError, ValueError) as e:
-        session.status, session.error = 'error', f'cannot start the agent ({command!r}): {e}'
+        agent = agent_process.start(command, url, room, name, token, file_id=sid)
+    except agent_process.StartError as e:
+        session.status, session.error = 'error', str(e)
+        session.log(session.error)
         session.changed = True
         return False
-    world.begin()
-    session.connect(agent, (url, room))
+    session.connect(agent, target)
     return True
 
 
@@ -60,8 +84,15 @@ def pump():
     try:
         if session.connected:
             world.begin()
-            session.pump(world)
-            _check_selection()
+            if world.scene() is None:
+                session.end(f'The synced scene "{world.scene_name}" was deleted, so the session ended. '
+                            'Press Connect to share the scene you are on now.')
+                world.unbind()
+            else:
+                session.pump(world)
+                _check_selection()
+                if session.undo_push:
+                    _push_undo(session.undo_push)
         if session.changed:
             session.changed = False
             from . import ui_state
@@ -71,25 +102,69 @@ def pump():
     return CONNECTED_INTERVAL if session.connected else IDLE_INTERVAL
 
 
+def _push_undo(message: str) -> None:
+    """An undo step right after the session stamped ids or created objects, so one
+    Ctrl+Z goes back to a state that has them (core/undo.py)."""
+    session.undo_push = None
+    try:
+        bpy.ops.ed.undo_push(message=message)
+    except RuntimeError:
+        pass  # no undo stack here (a context without one): nothing to protect
+
+
 def _check_selection() -> None:
     now = time.monotonic()
     if now - _state['last_selection_check'] < SELECTION_EVERY or not session.capturing:
         return
     _state['last_selection_check'] = now
     vl = bpy.context.view_layer
-    if vl is None:
-        return
+    if vl is None or bpy.context.scene != world.scene():
+        return  # the window shows another scene: what is selected there is not ours to show
     sel = [getattr(o, PROP) for o in vl.objects.selected if getattr(o, PROP)]
     active = vl.objects.active
     session.local_selection(sel, (getattr(active, PROP) or None) if active is not None else None)
 
 
+def _note_offline(depsgraph) -> None:
+    """Not capturing, but the session knows what was synced: note when each
+    transform channel changed, so a reconnect sends the edit with its time."""
+    base = session.base
+    objs, moved, poses = {}, [], []
+    for u in depsgraph.updates:
+        idb = u.id.original
+        if not isinstance(idb, bpy.types.Object):
+            continue
+        oid = getattr(idb, PROP)
+        if not oid or oid not in base:
+            continue
+        objs[oid] = idb
+        if u.is_updated_transform:
+            moved.append(oid)
+        if u.is_updated_geometry and idb.type == 'ARMATURE':
+            poses.append(oid)
+    if moved or poses:
+        world.begin(objs)
+        session.note_offline(world, moved, poses)
+
+
 @persistent
 def on_depsgraph_update(scene, depsgraph):
-    if not session.capturing or _state['in_undo']:
+    if _state['in_undo'] or _state['loading']:
+        return
+    if not session.capturing:
+        if session.base:
+            try:
+                _note_offline(depsgraph)
+            except Exception:
+                _report('noting an offline edit')
         return
     t0 = time.perf_counter()
     try:
+        world.begin()
+        bound = world.scene()
+        if bound is None:
+            return  # the synced scene was deleted: the timer ends the session
+        bound_ptr = bound.as_pointer()
         objs, moved, others, poses, structure, suspects = {}, [], [], [], False, []
         known = world.known
         for u in depsgraph.updates:
@@ -97,6 +172,9 @@ def on_depsgraph_update(scene, depsgraph):
             if isinstance(idb, bpy.types.Object):
                 oid = getattr(idb, PROP)
                 if not oid or known.get(oid) != idb.as_pointer():
+                    # Objects of other scenes are none of ours ([B4]).
+                    if not world.contains(idb):
+                        continue
                     # New, or a duplicate carrying a copied id ([B2]): the scan
                     # below gives it an id of its own before anything is diffed.
                     structure = True
@@ -108,7 +186,10 @@ def on_depsgraph_update(scene, depsgraph):
                 # Bone edits tag the armature's geometry, never its transform.
                 if u.is_updated_geometry and idb.type == 'ARMATURE':
                     poses.append(oid)
-            elif isinstance(idb, (bpy.types.Scene, bpy.types.Collection)):
+            elif isinstance(idb, bpy.types.Scene):
+                if idb.as_pointer() == bound_ptr:
+                    structure = True
+            elif isinstance(idb, bpy.types.Collection):
                 structure = True
         world.begin(objs)
         session.local_changed(world, moved, poses, others)
@@ -133,43 +214,106 @@ def on_undo_post(*_args):
     try:
         world.forget_pointers()
         world.begin()
-        after_undo(session, world)
+        if world.scene() is None:
+            return
+        if session.capturing:
+            after_undo(session, world)
+        elif session.base:
+            # Disconnected: still give objects back the ids an undo took, so the
+            # next connect does not see them as new.
+            recover_ids(session, world)
     except Exception:
         _report('after undo')
 
 
 @persistent
 def on_load_pre(*_args):
+    _state['loading'] = True
+    try:
+        # The old file's last held values still go out before it is replaced.
+        session.flush()
+    except Exception:
+        _report('before loading a file')
     # The file's own depsgraph updates are not edits.
     session.capturing = False
+    world.forget_pointers()
 
 
 @persistent
 def on_load_post(*_args):
-    world.forget_pointers()
-    saved = _saved_base()
-    target = None if saved is None else (saved['url'], saved['room'])
-    if target is None or (session.connected and target != session.target):
-        session.reset_base({})
-    else:
-        session.reset_base(shadow.load_all(saved.get('objects')), target)
+    _state['loading'] = False
+    try:
+        world.forget_pointers()
+        _after_load()
+    except Exception:
+        _report('after loading a file')
     session.changed = True
+
+
+def _after_load() -> None:
+    if session.connected:
+        scene, saved = _find_saved(session.target)
+        if scene is None:
+            url, room = session.target
+            name = os.path.basename(bpy.data.filepath) or 'a new file'
+            world.unbind()
+            session.end(f'Disconnected from room "{room}": {name} was opened, and it was not saved from this room. '
+                        'Nothing of it was sent. Press Connect to share it in the room.')
+            return
+        # A file saved from this room: go on, with what it knew was synced.
+        _bind(scene)
+        session.reset_base(shadow.load_all(saved.get('objects')), session.target, Session.load_edited(saved.get('edited')), _file_time())
+        world.begin()
+        session.seed_seen(world)
+        return
+    scene, saved = _find_saved(None)
+    if scene is None:
+        session.reset_base({})
+        session.target = session.scene_id = None
+        world.unbind()
+        return
+    # Not connected: keep what the file knew, so edits made before connecting
+    # are noted with their time and a later Connect merges them ([B3]).
+    session.reset_base(shadow.load_all(saved.get('objects')), (saved['url'], saved['room']), Session.load_edited(saved.get('edited')), _file_time())
+    session.scene_id = getattr(scene, SCENE_PROP) or None
+    world.unbind()
+    world.begin()
+    session.seed_seen(world)
+
+
+def _find_saved(target):
+    """The scene of the loaded file that was saved from ``target`` (any room when
+    None; the window's scene first), with what it saved."""
+    scenes = list(bpy.data.scenes)
+    current = bpy.context.scene
+    if current in scenes:
+        scenes.remove(current)
+        scenes.insert(0, current)
+    for sc in scenes:
+        saved = _saved_base(sc)
+        if saved is not None and (target is None or (saved['url'], saved['room']) == tuple(target)) and getattr(sc, SCENE_PROP):
+            return sc, saved
+    return None, None
 
 
 @persistent
 def on_save_pre(*_args):
-    scene = bpy.context.scene
-    if scene is None or session.target is None:
+    if session.target is None or session.scene_id is None:
+        return
+    world.begin()
+    scene = world.scene() if world.scene_id is not None else next(
+        (sc for sc in bpy.data.scenes if getattr(sc, SCENE_PROP) == session.scene_id), None)
+    if scene is None:
         return
     url, room = session.target
-    setattr(scene, 'scenesync_base', json.dumps({'url': url, 'room': room, 'objects': shadow.dump_all(session.base)}))
+    setattr(scene, 'scenesync_base', json.dumps({'url': url, 'room': room, 'objects': shadow.dump_all(session.base),
+                                                  'edited': session.dump_edited()}))
 
 
-def _saved_base():
+def _saved_base(scene):
     """What a saved file knew was synced, and for which server and room: it tells
     offline edits apart from values that are merely old ([B3]). Connecting to
     another room discards it (Session.connect)."""
-    scene = bpy.context.scene
     raw = getattr(scene, 'scenesync_base', '') if scene is not None else ''
     try:
         d = json.loads(raw) if raw else None
@@ -178,6 +322,14 @@ def _saved_base():
     if not isinstance(d, dict) or not isinstance(d.get('url'), str) or not isinstance(d.get('room'), str):
         return None
     return d
+
+
+def _file_time():
+    """When the open file was written (ms): edits in it that nobody noted were made before."""
+    try:
+        return os.path.getmtime(bpy.data.filepath) * 1000.0 if bpy.data.filepath else None
+    except OSError:
+        return None
 
 
 HANDLERS = (

@@ -7,6 +7,8 @@ import sys
 # core/ is imported as a top-level package: the add-on's __init__ needs bpy, core must not.
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'scenesync'))
 
+from core import adopt  # noqa: E402
+from core import ids as IDS  # noqa: E402
 from core import protocol as P  # noqa: E402
 from core import xform as X  # noqa: E402
 from core.session import Session  # noqa: E402
@@ -19,17 +21,45 @@ def xf(x=0.0, y=0.0, z=0.0, mode='XYZ', rot=None, scale=(1.0, 1.0, 1.0)):
 
 
 class FakeWorld(World):
+    """A scene in dicts. ``unid`` holds objects that have no id yet (as after an
+    undo to before the connect, or in a never-connected file)."""
+
     def __init__(self):
         self.objs = {}
+        self.unid = []
         self.writes = []
 
-    def add(self, oid, name, type='MESH', parent=None, visible=True, xform=None, bones=None):
-        self.objs[oid] = {'name': name, 'type': type, 'parent': parent, 'visible': visible,
-                          'xform': xform or X.IDENTITY, 'bones': dict(bones) if bones is not None else None}
+    def add(self, oid, name, type='MESH', parent=None, visible=True, xform=None, bones=None, data=None):
+        o = {'name': name, 'type': type, 'parent': parent, 'visible': visible,
+             'xform': xform or X.IDENTITY, 'bones': dict(bones) if bones is not None else None, 'data': dict(data or {})}
+        if oid is None:
+            self.unid.append(o)
+        else:
+            self.objs[oid] = o
         return oid
 
+    def strip_ids(self):
+        """What an undo to before the ids were stamped does."""
+        self.unid.extend(self.objs.values())
+        self.objs = {}
+
     def scan(self):
+        for o in self.unid:
+            if o is not None:
+                self.objs[IDS.new_id()] = o
+        self.unid = []
         return {oid: o['visible'] for oid, o in self.objs.items()}
+
+    def census(self):
+        return set(self.objs), [(i, adopt.Evidence(o['name'], o['type'], o['data'])) for i, o in enumerate(self.unid) if o is not None]
+
+    def assign(self, key, oid):
+        # Keys stay valid for the rest of the pass: the slot is emptied, not removed.
+        self.objs[oid], self.unid[key] = self.unid[key], None
+
+    def xform(self, oid):
+        o = self.objs.get(oid)
+        return None if o is None else o['xform']
 
     def snapshot(self, oid):
         o = self.objs.get(oid)

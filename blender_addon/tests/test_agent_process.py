@@ -56,9 +56,23 @@ class AgentProcessTest(unittest.TestCase):
         argv = AP.agent_argv('node "/opt/my dir/main.js" agent', 'ws://h:1', 'r', 'Ann')
         self.assertEqual(argv[1:], ['/opt/my dir/main.js', 'agent', '--url', 'ws://h:1', '--room', 'r', '--name', 'Ann'])
 
-    def test_a_missing_command_raises(self):
-        with self.assertRaises(OSError):
+    def test_a_missing_command_says_to_set_the_agent_command_in_the_preferences(self):
+        with self.assertRaises(AP.StartError) as e:
             AP.start('/nonexistent/scenesync agent', 'ws://h:1', 'r', 'n')
+        self.assertIn("'/nonexistent/scenesync' was not found", str(e.exception))
+        self.assertIn('Set the Agent command in the add-on preferences', str(e.exception))
+        with self.assertRaises(AP.StartError) as e:
+            AP.start('  ', 'ws://h:1', 'r', 'n')
+        self.assertIn('The Agent command is empty', str(e.exception))
+
+    def test_an_agent_that_cannot_find_its_script_says_what_to_set(self):
+        msg = AP.exit_message(['node', 'x.js'], 1, ["Error: Cannot find module '/x.js'", '    at Module._resolveFilename'])
+        self.assertIn("Cannot find module '/x.js'", msg.replace('    at Module._resolveFilename', ''))
+        self.assertIn('Set the Agent command in the add-on preferences', msg)
+        self.assertIn('exit code 3', AP.exit_message(['a'], 3, ['fatal']))
+
+    def test_the_file_id_goes_to_the_agent(self):
+        self.assertEqual(AP.agent_argv('scenesync agent', 'ws://h:1', 'r', '', 'f-1')[-2:], ['--file-id', 'f-1'])
 
 
 if __name__ == '__main__':

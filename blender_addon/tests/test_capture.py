@@ -18,7 +18,7 @@ class CaptureTest(unittest.TestCase):
 
     def test_B1_a_local_move_is_sent_once(self):
         self.move('a', 1.0)
-        self.assertEqual(self.agent.take(), [{'op': 'xform', 'id': 'a', 'xform': X.to_json(xf(1.0))}])
+        self.assertEqual(self.agent.take(), [{'op': 'xform', 'id': 'a', 'xform': X.to_json(xf(1.0)), 'channels': ['location']}])
         self.s.local_changed(self.w, ['a'])
         self.clock.tick(1)
         self.s.pump(self.w)

@@ -139,6 +139,8 @@ class ConnectPhaseTest(unittest.TestCase):
         self.assertEqual([o['op'] for o in self.agent.take()], ['upsert'])
 
     def test_B3_an_agent_that_never_reaches_the_server_is_reconciled_from_its_journal_after_a_while(self):
+        self.s.base = {'a': shadow.Base.of(self.w.snapshot('a'), {}, 'local')}  # not the first connect
+        self.s.joining = False
         for _ in range(3):
             self.agent.push({'type': 'status', 'status': 'connecting'})
         self.s.pump(self.w)
@@ -149,3 +151,21 @@ class ConnectPhaseTest(unittest.TestCase):
         self.agent.push(scene())
         self.s.pump(self.w)
         self.assertTrue(self.s.capturing)
+
+    def test_a_first_connect_waits_for_the_room_itself_rather_than_an_empty_journal(self):
+        # Stamping ids against nothing would make every object new, and a duplicate
+        # of the room's own once the server answers (same-file joins, core/adopt.py).
+        self.w.objs.clear()
+        self.w.add(None, 'A', xform=xf(1))
+        self.agent.push({'type': 'status', 'status': 'offline'})
+        self.s.pump(self.w)
+        self.assertEqual(self.agent.take(), [{'op': 'scene'}])
+        self.agent.push(scene())
+        self.s.pump(self.w)
+        self.assertFalse(self.s.capturing)
+        self.agent.push({'type': 'status', 'status': 'synced'})
+        self.agent.push(scene(obj_msg('r', 'A', type='MESH', xform=xf(1))))
+        self.s.pump(self.w)
+        self.assertTrue(self.s.capturing)
+        self.assertEqual(self.agent.take(), [], 'the local A adopted the room\'s id')
+        self.assertEqual(set(self.w.objs), {'r'})

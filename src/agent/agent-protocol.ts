@@ -3,12 +3,12 @@
  * per line each way (docs/agent-protocol.md). This module parses and checks
  * inbound lines; a bad line becomes an error naming what is wrong.
  */
-import { type Xform, checkXform } from '../crdt/index.js'
+import { type Xform, type XformChannel, XFORM_CHANNELS, checkXform, isXformChannel } from '../crdt/index.js'
 
 export type InboundOp =
   | { op: 'upsert'; id: string; name: string; type: string; parent?: string | null; visible?: boolean; xform?: Xform }
-  | { op: 'xform'; id: string; xform: Xform }
-  | { op: 'pose'; id: string; bones: Record<string, Xform> }
+  | { op: 'xform'; id: string; xform: Xform; channels?: XformChannel[]; at?: number }
+  | { op: 'pose'; id: string; bones: Record<string, Xform>; channels?: Record<string, XformChannel[]>; at?: number }
   | { op: 'rename'; id: string; name: string }
   | { op: 'reparent'; id: string; parent: string | null }
   | { op: 'visible'; id: string; visible: boolean }
@@ -46,6 +46,20 @@ function xform(o: Obj, k: string): Xform {
   return c.value
 }
 
+function channelList(v: unknown, where: string): XformChannel[] {
+  if (!Array.isArray(v) || v.length === 0 || !v.every(isXformChannel)) {
+    throw new Error(`${where} must be a non-empty array of ${XFORM_CHANNELS.join(', ')}, got ${JSON.stringify(v)}`)
+  }
+  return v
+}
+
+/** When Blender saw an edit happen (ms since the Unix epoch, this machine's clock): only for edits made while disconnected. */
+function editTime(o: Obj): number | undefined {
+  if (!('at' in o)) return undefined
+  if (typeof o.at !== 'number' || !Number.isFinite(o.at) || o.at < 0) throw new Error(`"at" must be a time in ms since the Unix epoch, got ${JSON.stringify(o.at)}`)
+  return o.at
+}
+
 function parentOf(o: Obj): string | null {
   const v = o.parent
   if (v === null) return null
@@ -65,8 +79,13 @@ function parseOp(o: Obj, depth = 0): InboundOp {
       if ('xform' in o) op.xform = xform(o, 'xform')
       return op
     }
-    case 'xform':
-      return { op: 'xform', id: str(o, 'id'), xform: xform(o, 'xform') }
+    case 'xform': {
+      const op: InboundOp = { op: 'xform', id: str(o, 'id'), xform: xform(o, 'xform') }
+      if ('channels' in o) op.channels = channelList(o.channels, '"channels"')
+      const at = editTime(o)
+      if (at !== undefined) op.at = at
+      return op
+    }
     case 'pose': {
       const bones = o.bones
       if (typeof bones !== 'object' || bones === null || Array.isArray(bones)) throw new Error('"bones" must be an object of bone name → xform')
@@ -76,7 +95,19 @@ function parseOp(o: Obj, depth = 0): InboundOp {
         if (!c.ok) throw new Error(`bone ${JSON.stringify(name)}: ${c.reason}`)
         out[name] = c.value
       }
-      return { op: 'pose', id: str(o, 'id'), bones: out }
+      const op: InboundOp = { op: 'pose', id: str(o, 'id'), bones: out }
+      if ('channels' in o) {
+        const ch = o.channels
+        if (typeof ch !== 'object' || ch === null || Array.isArray(ch)) throw new Error('"channels" must be an object of bone name → channels')
+        op.channels = {}
+        for (const [name, list] of Object.entries(ch as Obj)) {
+          if (!(name in out)) throw new Error(`"channels" names bone ${JSON.stringify(name)}, which "bones" does not hold`)
+          op.channels[name] = channelList(list, `"channels" of bone ${JSON.stringify(name)}`)
+        }
+      }
+      const at = editTime(o)
+      if (at !== undefined) op.at = at
+      return op
     }
     case 'rename':
       return { op: 'rename', id: str(o, 'id'), name: str(o, 'name') }
@@ -155,3 +186,4 @@ export type Outbound =
   | { type: 'scene'; reason: 'sync' | 'request'; req?: number | string; objects: ObjectMessage[] }
   | { type: 'peers'; peers: Array<{ client: number; name: string; color: string; selection: string[]; active: string | null }> }
   | { type: 'error'; message: string; req?: number | string }
+  | { type: 'notice'; message: string }

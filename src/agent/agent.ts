@@ -7,6 +7,7 @@
  * by the provider and are not ops, so they are never sent as new edits.
  */
 import crypto from 'node:crypto'
+import path from 'node:path'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
@@ -14,12 +15,18 @@ import * as authProtocol from 'y-protocols/auth'
 import * as syncProtocol from 'y-protocols/sync'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import { type ObjectState, SceneDoc, type Xform, collectChanges } from '../crdt/index.js'
+import { type ChannelWrite, type ObjectState, SceneDoc, type Xform, type XformChannel, collectChanges, resolveConcurrentXforms } from '../crdt/index.js'
+import type { Logger } from '../logger.js'
 import type { InboundOp, ObjectMessage, Outbound } from './agent-protocol.js'
+import { connectionProblem } from './connection-problem.js'
 import { Journal } from './journal.js'
+import { type JournalSlot, acquireJournal, orphanJournals } from './journal-lock.js'
+import { ServerClock } from './server-clock.js'
 
 export const LOCAL_ORIGIN = Symbol('scenesync-agent-local')
 const JOURNAL_ORIGIN = Symbol('scenesync-agent-journal')
+/** Updates from another journal of this file and room that no running agent holds (journal-lock.ts). */
+const ABSORB_ORIGIN = Symbol('scenesync-agent-absorbed-journal')
 
 export interface AgentOptions {
   url: string
@@ -27,9 +34,14 @@ export interface AgentOptions {
   token?: string
   name: string
   color?: string
-  /** Where the journal lives; one file per server and room. */
-  journalFile: string
+  /** Where journals live. */
+  journalDir: string
+  /** This file's journal key (server, room, file: main.ts journalKey). */
+  journalKey: string
+  /** What every journal of this server and room starts with; those no agent runs on are absorbed. */
+  roomJournalKey: string
   emit: (msg: Outbound) => void
+  logger?: Logger
 }
 
 function colorOf(name: string): string {
@@ -48,16 +60,22 @@ export function toMessage(s: ObjectState, full: boolean, bones?: Iterable<string
 export class Agent {
   readonly scene: SceneDoc
   readonly provider: WebsocketProvider
+  readonly clock: ServerClock
+  readonly slot: JournalSlot
   private readonly journal: Journal
   private status: 'connecting' | 'synced' | 'offline' = 'connecting'
   private syncTimer: NodeJS.Timeout | null = null
+  /** The last connection problem or server error told to Blender: each is said once, not on every retry. */
+  private told: string | null = null
 
   constructor(private readonly opts: AgentOptions) {
     const doc = new Y.Doc()
     this.scene = new SceneDoc(doc)
+    this.clock = new ServerClock(opts.url, opts.logger)
+    this.slot = acquireJournal(opts.journalDir, opts.journalKey)
     // What this agent knew before it stopped, its unsynced edits included.
-    for (const u of Journal.read(opts.journalFile)) Y.applyUpdate(doc, u, JOURNAL_ORIGIN)
-    this.journal = new Journal(opts.journalFile)
+    for (const u of Journal.read(this.slot.file)) Y.applyUpdate(doc, u, JOURNAL_ORIGIN)
+    this.journal = new Journal(this.slot.file)
     doc.on('update', (u: Uint8Array, origin: unknown) => {
       if (origin === JOURNAL_ORIGIN) return
       this.journal.append(u)
@@ -71,8 +89,22 @@ export class Agent {
     doc.on('afterTransaction', (tr: Y.Transaction) => {
       // Never echo: local ops came from Blender; journal replays are Blender's own past.
       if (tr.origin === LOCAL_ORIGIN || tr.origin === JOURNAL_ORIGIN) return
-      this.report(tr)
+      // A transform someone replaced concurrently keeps its newer channels (src/crdt/xform-resolve.ts);
+      // the merged value is written now, so the report below carries it.
+      if (this.readOnly === null) {
+        const merged = resolveConcurrentXforms(this.scene, tr, LOCAL_ORIGIN)
+        if (merged.length) this.opts.logger?.debug('merged concurrent transforms', { objects: merged.map((m) => m.bone ? `${m.id}/${m.bone}` : m.id) })
+      }
+      if (tr.origin !== ABSORB_ORIGIN) this.report(tr)
     })
+    this.absorbOrphans()
+    if (this.slot.sharedWith !== null) {
+      opts.emit({
+        type: 'notice',
+        message: `Another Blender (agent pid ${this.slot.sharedWith}) has this file open in room "${opts.room}". ` +
+          `This one keeps its offline edits in a journal of its own (${path.basename(this.slot.file)}); both sync through the server as usual.`,
+      })
+    }
     this.provider = new WebsocketProvider(opts.url, opts.room, doc, {
       WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
       params: opts.token ? { token: opts.token, name: opts.name } : { name: opts.name },
@@ -83,10 +115,13 @@ export class Agent {
     this.provider.on('status', ({ status }: { status: string }) => {
       // Retries while offline stay "offline" until a sync succeeds, not a flicker per attempt.
       if (status === 'connecting' && this.status !== 'offline') this.setStatus('connecting')
-      else if (status === 'disconnected') this.setStatus('offline')
+      else if (status === 'disconnected') this.setStatus('offline', `The connection to the server at ${opts.url} was lost; reconnecting. Edits are kept and sent when it is back.`)
+      // Each (re)connect re-measures this machine's offset to the server's clock.
+      else if (status === 'connected') void this.clock.measure()
     })
     this.provider.on('sync', (synced: boolean) => {
       if (synced) {
+        this.told = null
         this.setStatus('synced')
         this.opts.emit({ type: 'scene', reason: 'sync', objects: this.sceneMessages() })
       }
@@ -94,11 +129,13 @@ export class Agent {
     this.provider.on('connection-close', (e: { code?: number; reason?: string } | null) => {
       // y-websocket reports "disconnected" only after a connection that opened; a server
       // that is down from the start shows up here.
-      if (this.status !== 'synced') this.setStatus('offline')
-      if (e && e.code && e.code >= 4000) this.opts.emit({ type: 'error', message: `server closed the connection (${e.code}): ${e.reason ?? ''}` })
+      if (e && e.code && e.code >= 4000) this.tell(connectionProblem(opts.url, opts.room, { code: e.code, reason: e.reason }))
+      if (this.status !== 'synced') this.setStatus('offline', connectionProblem(opts.url, opts.room, {}))
     })
-    this.provider.on('connection-error', () => {
-      if (this.status !== 'synced') this.setStatus('offline')
+    this.provider.on('connection-error', (e: Event) => {
+      // ws's error event carries the socket's message (ECONNREFUSED, an HTTP status at the upgrade).
+      const message = (e as Event & { message?: string }).message
+      if (this.status !== 'synced') this.setStatus('offline', connectionProblem(opts.url, opts.room, { message }))
     })
     // The server answers a read-only client's edit with "permission denied";
     // the stock provider only logs it. Tell Blender, and refuse further edits.
@@ -127,10 +164,36 @@ export class Agent {
     this.opts.emit({ type: 'status', status: this.status, detail: 'read-only' })
   }
 
-  private setStatus(s: 'connecting' | 'synced' | 'offline'): void {
+  private setStatus(s: 'connecting' | 'synced' | 'offline', detail?: string): void {
     if (s === this.status && s !== 'connecting') return
     this.status = s
-    this.opts.emit({ type: 'status', status: s })
+    this.opts.emit({ type: 'status', status: s, ...(detail ? { detail } : {}) })
+  }
+
+  /** An error line for Blender, once: a server that refuses every retry the same way is told once. */
+  private tell(message: string): void {
+    if (message === this.told) return
+    this.told = message
+    this.opts.emit({ type: 'error', message })
+  }
+
+  /** Takes in the journals of this room that no running agent holds (journal-lock.ts). */
+  private absorbOrphans(): void {
+    const orphans = orphanJournals(this.opts.journalDir, this.opts.roomJournalKey, this.slot.file)
+    if (!orphans.length) return
+    for (const o of orphans) for (const u of Journal.read(o.file)) Y.applyUpdate(this.scene.doc, u, ABSORB_ORIGIN)
+    // Their updates are in our journal now (the update handler appended them); only then may they go.
+    this.journal.sync()
+    for (const o of orphans) o.done()
+    this.opts.logger?.info('absorbed journals', { files: orphans.map((o) => path.basename(o.file)) })
+  }
+
+  /** When an edit happened, for the doc: now (a live edit), or when Blender saw it happen (`at`, an edit made while disconnected). */
+  private stamp(at: number | undefined, channels: readonly XformChannel[] | undefined): ChannelWrite {
+    const now = this.clock.now()
+    const w: ChannelWrite = at === undefined ? { time: now } : { time: Math.min(this.clock.fromLocal(at), now), past: true }
+    if (channels) w.channels = channels
+    return w
   }
 
   sceneMessages(): ObjectMessage[] {
@@ -140,6 +203,14 @@ export class Agent {
   /** Applies one op from Blender; throws SceneInputError (or Error) naming a bad op. */
   apply(op: InboundOp, req?: number | string): void {
     const s = this.scene
+    // Channels of an edit made earlier that the doc keeps, because someone edited them later:
+    // Blender is told the doc's value once the op is applied.
+    const kept = new Map<string, Set<string>>()
+    const keep = (id: string, bone?: string) => {
+      let k = kept.get(id)
+      if (!k) kept.set(id, (k = new Set()))
+      if (bone !== undefined) k.add(bone)
+    }
     const one = (o: InboundOp): void => {
       switch (o.op) {
         case 'upsert':
@@ -148,11 +219,17 @@ export class Agent {
             type: o.type,
             ...(o.parent !== undefined ? { parent: o.parent } : {}),
             ...(o.visible !== undefined ? { visible: o.visible } : {}),
-            ...(o.xform !== undefined ? { xform: o.xform } : {}),
           })
+          if (o.xform !== undefined) s.writeXformChannels(o.id, o.xform, this.stamp(undefined, undefined))
           return
-        case 'xform': return s.setXform(o.id, o.xform)
-        case 'pose': for (const [b, x] of Object.entries(o.bones)) s.setBonePose(o.id, b, x); return
+        case 'xform':
+          if (s.writeXformChannels(o.id, o.xform, this.stamp(o.at, o.channels)).kept.length) keep(o.id)
+          return
+        case 'pose':
+          for (const [b, x] of Object.entries(o.bones)) {
+            if (s.writeXformChannels(o.id, x, this.stamp(o.at, o.channels?.[b]), b).kept.length) keep(o.id, b)
+          }
+          return
         case 'rename': return s.rename(o.id, o.name)
         case 'reparent': return s.setParent(o.id, o.parent)
         case 'visible': return s.setVisible(o.id, o.visible)
@@ -170,6 +247,10 @@ export class Agent {
     }
     // One op (or one batch) is one Yjs transaction: one update, one log entry.
     this.scene.transact(() => one(op), LOCAL_ORIGIN)
+    for (const [id, bones] of kept) {
+      const state = this.scene.read(id)
+      if (state) this.opts.emit(toMessage(state, false, bones))
+    }
   }
 
   private report(tr: Y.Transaction): void {
@@ -207,5 +288,6 @@ export class Agent {
     this.provider.destroy()
     this.journal.sync()
     this.journal.close()
+    this.slot.release()
   }
 }

@@ -13,15 +13,22 @@ import type { Logger } from '../logger.js'
 import { Agent } from './agent.js'
 import { ProtocolError, parseLine, type Outbound } from './agent-protocol.js'
 
-export const AGENT_HELP = 'scenesync agent --url ws://host:port --room ROOM [--token T] [--name NAME] [--color CSS] [--journal-dir DIR]'
+export const AGENT_HELP = 'scenesync agent --url ws://host:port --room ROOM [--token T] [--name NAME] [--color CSS] [--journal-dir DIR] [--file-id ID]'
 
-export function journalPath(dir: string, url: string, room: string): string {
-  const key = crypto.createHash('sha256').update(`${url}\u0000${room}`).digest('hex').slice(0, 16)
-  return path.join(dir, `${key}.journal`)
+const hash = (s: string) => crypto.createHash('sha256').update(s).digest('hex').slice(0, 16)
+
+/** Every journal of one room of one server starts with this (journal-lock.ts). */
+export function roomJournalKey(url: string, room: string): string {
+  return hash(`${url}\u0000${room}`)
+}
+
+/** The journal key of one file (`fileId`, kept in the .blend) in one room of one server. */
+export function journalKey(url: string, room: string, fileId: string): string {
+  return `${roomJournalKey(url, room)}-${hash(fileId)}`
 }
 
 export async function runAgent(argv: readonly string[], logger: Logger): Promise<number> {
-  const p = parseArgs(argv, { values: ['url', 'room', 'token', 'name', 'color', 'journal-dir'] })
+  const p = parseArgs(argv, { values: ['url', 'room', 'token', 'name', 'color', 'journal-dir', 'file-id'] })
   const url = flag(p, 'url', 'SCENESYNC_URL')
   const room = flag(p, 'room', 'SCENESYNC_ROOM')
   if (!url || !room) throw new UsageError(`--url and --room are required\n${AGENT_HELP}`)
@@ -33,8 +40,11 @@ export async function runAgent(argv: readonly string[], logger: Logger): Promise
     url,
     room,
     name: flag(p, 'name', 'SCENESYNC_NAME', os.userInfo().username),
-    journalFile: journalPath(dir, url, room),
+    journalDir: dir,
+    journalKey: journalKey(url, room, p.flags.get('file-id') ?? ''),
+    roomJournalKey: roomJournalKey(url, room),
     emit,
+    logger,
     ...(token ? { token } : {}),
     ...(color ? { color } : {}),
   })

@@ -1,4 +1,7 @@
 export * from './xform.js'
+export * from './xform-merge.js'
+export * from './xform-conflicts.js'
 export * from './scene-object.js'
 export * from './scene-doc.js'
 export * from './scene-changes.js'
+export * from './xform-resolve.js'

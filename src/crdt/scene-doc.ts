@@ -6,7 +6,8 @@
  */
 import * as Y from 'yjs'
 import { type ObjectState, type Problem, checkField, checkObjectId, readObject } from './scene-object.js'
-import { type Xform, checkXform, encodeXform } from './xform.js'
+import { type StampedXform, type Xform, checkXform, decodeStampedXform, encodeStampedXform, encodeXform } from './xform.js'
+import { type ChannelWrite, type ChannelWriteResult, writeChannels } from './xform-merge.js'
 
 export const OBJECTS_KEY = 'objects'
 
@@ -113,6 +114,49 @@ export class SceneDoc {
     })
   }
 
+  /** The stored transform of an object (or of one of its pose bones) with its channel times; undefined when absent or invalid. */
+  readStampedXform(id: string, bone?: string): StampedXform | undefined {
+    const map = this.objects.get(id)
+    if (!(map instanceof Y.Map)) return undefined
+    const holder = bone === undefined ? map : map.get('pose')
+    if (!(holder instanceof Y.Map)) return undefined
+    const c = decodeStampedXform(holder.get(bone ?? 'xform'))
+    return c.ok ? c.value : undefined
+  }
+
+  /**
+   * Writes the given channels of a transform (of the object, or of a pose bone)
+   * and stamps them (xform-merge.ts `writeChannels`); stores nothing when no
+   * channel changes. Returns what was written and what the doc kept.
+   */
+  writeXformChannels(id: string, xform: Xform, w: ChannelWrite, bone?: string): ChannelWriteResult {
+    const x = must(checkXform(xform))
+    if (!Number.isFinite(w.time) || w.time < 0) throw new SceneInputError(`an edit time must be a finite number of ms ≥ 0, got ${w.time}`)
+    if (bone !== undefined && (typeof bone !== 'string' || bone.length === 0)) throw new SceneInputError(`bone name must be a non-empty string, got ${JSON.stringify(bone)}`)
+    this.object(id) // throws for an unknown object
+    const r = writeChannels(this.readStampedXform(id, bone), roundXform(x), w)
+    if (r.written.length) this.storeStampedXform(id, r.value, bone)
+    return r
+  }
+
+  /** Stores a stamped transform as it is (a merged value, xform-merge.ts). */
+  storeStampedXform(id: string, value: StampedXform, bone?: string): void {
+    const obj = this.object(id)
+    const stored = encodeStampedXform({ xform: must(checkXform(value.xform)), times: value.times })
+    if (bone === undefined) {
+      obj.set('xform', stored)
+      return
+    }
+    this.transact(() => {
+      let pose = obj.get('pose')
+      if (!(pose instanceof Y.Map)) {
+        pose = new Y.Map()
+        obj.set('pose', pose)
+      }
+      ;(pose as Y.Map<unknown>).set(bone, stored)
+    })
+  }
+
   deleteObject(id: string): void {
     if (!this.has(id)) throw new SceneInputError(`no object with id ${JSON.stringify(id)}`)
     this.objects.delete(id)
@@ -141,6 +185,11 @@ export class SceneDoc {
     if (!(map instanceof Y.Map)) throw new SceneInputError(`no object with id ${JSON.stringify(id)}`)
     return map
   }
+}
+
+/** Float32, as stored: comparing an incoming value with the stored one must not see rounding as a change. */
+function roundXform(x: Xform): Xform {
+  return { mode: x.mode, location: x.location.map(Math.fround) as Xform['location'], rotation: x.rotation.map(Math.fround), scale: x.scale.map(Math.fround) as Xform['scale'] }
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

@@ -7,10 +7,14 @@
  * almost nothing, while separate keys keep ~18 bytes per update forever
  * (DESIGN "Scene model on Yjs").
  *
- *   [modeCode, lx, ly, lz, ...rotation, sx, sy, sz]
+ *   [modeCode, lx, ly, lz, ...rotation, sx, sy, sz, tLocation, tRotation, tScale]
  *
- * Numbers are rounded to float32, which is what Blender holds: lib0 then
- * encodes each in 5 bytes instead of 9, the largest part of every update.
+ * Channel values are rounded to float32, which is what Blender holds: lib0 then
+ * encodes each in 5 bytes instead of 9, the largest part of every update. The
+ * three times say when each channel (location; rotation with its mode; scale)
+ * was last edited, in ms since the Unix epoch on the server-referenced clock:
+ * concurrent writes merge per channel, newest edit winning (xform-merge.ts).
+ * Values written before channels had times (no times) still read, as time 0.
  */
 
 export const ROTATION_MODES = ['QUATERNION', 'AXIS_ANGLE', 'XYZ', 'XZY', 'YXZ', 'YZX', 'ZXY', 'ZYX'] as const
@@ -76,6 +80,24 @@ export function checkXform(x: unknown): Checked<Xform> {
   }
 }
 
+/** The three channels of a transform, in the order of their times in the stored value. */
+export const XFORM_CHANNELS = ['location', 'rotation', 'scale'] as const
+export type XformChannel = (typeof XFORM_CHANNELS)[number]
+
+/** When each channel was last edited: ms since the Unix epoch, server-referenced; 0 = unknown. */
+export type ChannelTimes = [location: number, rotation: number, scale: number]
+
+/** A transform with the edit time of each of its channels: what the doc stores. */
+export interface StampedXform {
+  xform: Xform
+  times: ChannelTimes
+}
+
+export function isXformChannel(v: unknown): v is XformChannel {
+  return typeof v === 'string' && (XFORM_CHANNELS as readonly string[]).includes(v)
+}
+
+/** The stored value without times (read back with times 0). */
 export function encodeXform(x: Xform): number[] {
   const out = [ROTATION_MODES.indexOf(x.mode)]
   for (const v of x.location) out.push(Math.fround(v))
@@ -84,9 +106,21 @@ export function encodeXform(x: Xform): number[] {
   return out
 }
 
-/** Reads a stored xform value that any Yjs client may have written. */
+export function encodeStampedXform(s: StampedXform): number[] {
+  const out = encodeXform(s.xform)
+  for (const t of s.times) out.push(t)
+  return out
+}
+
+/** Reads a stored xform value that any Yjs client may have written; times are not checked. */
 export function decodeXform(stored: unknown): Checked<Xform> {
-  if (!Array.isArray(stored)) return { ok: false, reason: `xform must be an array [mode, location×3, rotation×3|4, scale×3], got ${describe(stored)}` }
+  const c = decodeStampedXform(stored)
+  return c.ok ? { ok: true, value: c.value.xform } : c
+}
+
+/** Reads a stored xform value with its channel times (0 for a value stored without them). */
+export function decodeStampedXform(stored: unknown): Checked<StampedXform> {
+  if (!Array.isArray(stored)) return { ok: false, reason: `xform must be an array [mode, location×3, rotation×3|4, scale×3, times×3], got ${describe(stored)}` }
   const code = stored[0]
   if (typeof code !== 'number' || !Number.isInteger(code) || code < 0 || code >= ROTATION_MODES.length) {
     return { ok: false, reason: `xform[0] must be a rotation mode code 0..${ROTATION_MODES.length - 1}, got ${describe(code)}` }
@@ -94,19 +128,25 @@ export function decodeXform(stored: unknown): Checked<Xform> {
   const mode = ROTATION_MODES[code]!
   const r = rotationLength(mode)
   const expected = 1 + 3 + r + 3
-  if (stored.length !== expected) return { ok: false, reason: `xform for mode ${mode} must hold ${expected} values, got ${stored.length}` }
-  for (let i = 1; i < expected; i++) {
+  if (stored.length !== expected && stored.length !== expected + 3) {
+    return { ok: false, reason: `xform for mode ${mode} must hold ${expected} values (or ${expected + 3} with channel times), got ${stored.length}` }
+  }
+  for (let i = 1; i < stored.length; i++) {
     const v = stored[i]
     if (typeof v !== 'number' || !Number.isFinite(v)) return { ok: false, reason: `xform[${i}] must be a finite number, got ${describe(v)}` }
+    if (i >= expected && v < 0) return { ok: false, reason: `xform[${i}] is a channel time and must not be negative, got ${v}` }
   }
   const n = stored as number[]
   return {
     ok: true,
     value: {
-      mode,
-      location: [n[1]!, n[2]!, n[3]!],
-      rotation: n.slice(4, 4 + r),
-      scale: [n[4 + r]!, n[5 + r]!, n[6 + r]!],
+      xform: {
+        mode,
+        location: [n[1]!, n[2]!, n[3]!],
+        rotation: n.slice(4, 4 + r),
+        scale: [n[4 + r]!, n[5 + r]!, n[6 + r]!],
+      },
+      times: stored.length === expected ? [0, 0, 0] : [n[expected]!, n[expected + 1]!, n[expected + 2]!],
     },
   }
 }

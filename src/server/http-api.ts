@@ -68,9 +68,10 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
     try {
       const url = new URL(req.url ?? '/', 'http://localhost')
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'only GET is served')
+      // time: the server's clock, which agents measure their offset to (per-channel newest-wins).
       if (url.pathname === '/healthz') {
         const problems = opts.health?.() ?? []
-        return send(res, 200, problems.length === 0 ? { ok: true, status: 'ok' } : { ok: false, status: 'degraded', problems })
+        return send(res, 200, problems.length === 0 ? { ok: true, status: 'ok', time: Date.now() } : { ok: false, status: 'degraded', problems, time: Date.now() })
       }
       if (url.pathname === '/metrics') {
         opts.refreshMetrics?.()

@@ -7,6 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
+import { journalKey, roomJournalKey } from '../../src/agent/main.js'
 import { Agent } from '../../src/agent/agent.js'
 import type { Outbound } from '../../src/agent/agent-protocol.js'
 import { Journal } from '../../src/agent/journal.js'
@@ -33,7 +34,9 @@ describe('agent faults', () => {
       room: 'r',
       token: makeToken(secret, { room: 'r', role: 'read', exp: Math.floor(Date.now() / 1000) + 600 }),
       name: 'Reader',
-      journalFile: path.join(dir, 'journal'),
+      journalDir: dir,
+      journalKey: journalKey(s.url, 'r', 'file'),
+      roomJournalKey: roomJournalKey(s.url, 'r'),
       emit: (m) => out.push(m),
     })
     cleanup.push(() => agent.close())

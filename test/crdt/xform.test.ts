@@ -25,7 +25,7 @@ describe('xform value', () => {
   it('names what is wrong with a bad stored value', () => {
     expect(decodeXform('x')).toMatchObject({ ok: false, reason: expect.stringMatching(/must be an array/) })
     expect(decodeXform([9, 0, 0, 0, 0, 0, 0, 1, 1, 1])).toMatchObject({ reason: expect.stringMatching(/rotation mode code/) })
-    expect(decodeXform([2, 0, 0, 0, 0, 0, 0, 1, 1])).toMatchObject({ reason: expect.stringMatching(/must hold 10 values, got 9/) })
+    expect(decodeXform([2, 0, 0, 0, 0, 0, 0, 1, 1])).toMatchObject({ reason: expect.stringMatching(/must hold 10 values \(or 13 with channel times\), got 9/) })
     expect(decodeXform([2, 0, NaN, 0, 0, 0, 0, 1, 1, 1])).toMatchObject({ reason: expect.stringMatching(/xform\[2\] must be a finite number, got NaN/) })
     expect(checkXform({ ...quat, rotation: [1, 0, 0] })).toMatchObject({ reason: expect.stringMatching(/rotation must be 4 numbers for mode QUATERNION/) })
   })

@@ -14,6 +14,7 @@ import math
 import os
 import queue
 import sys
+import textwrap
 import threading
 import time
 import traceback
@@ -47,11 +48,11 @@ def load_addon():
     return mod
 
 
-def setup_scene():
+def setup_scene(rig='--rig' in ARGS):
     # The factory scene's cube, light and camera would be shared as new objects.
     for o in list(bpy.data.objects):
         bpy.data.objects.remove(o, do_unlink=True)
-    if '--rig' in ARGS:
+    if rig:
         # The same rig, same id, in every Blender: as if all opened one shared .blend.
         arm = bpy.data.armatures.new('RigData')
         rig = bpy.data.objects.new('Rig', arm)
@@ -75,6 +76,18 @@ from scenesync.props import prefs  # noqa: E402
 
 setup_scene()
 
+# What the add-on printed to Blender's console, as a list (pipes may split lines).
+LOGGED = []
+_print_log = runtime.session.log
+
+
+def _log(msg):
+    LOGGED.append(msg)
+    _print_log(msg)
+
+
+runtime.session.log = _log
+
 
 def obj(oid):
     for o in bpy.context.scene.objects:
@@ -91,14 +104,15 @@ def xf_json(x):
     return {'mode': x[0], 'location': list(x[1]), 'rotation': list(x[2]), 'scale': list(x[3])}
 
 
-def state():
+def state(scene=None):
+    """Every object with an id in the window's scene (or in the scene named ``scene``)."""
     res = {}
-    for o in bpy.context.scene.objects:
+    for o in (bpy.data.scenes[scene] if scene else bpy.context.scene).objects:
         oid = getattr(o, PROP)
         if not oid:
             continue
         res[oid] = {
-            'name': o.name, 'type': o.type, 'parent': getattr(o.parent, PROP) if o.parent else None,
+            'name': o.name, 'type': o.type, 'data': o.data.name if o.data else None, 'parent': getattr(o.parent, PROP) if o.parent else None,
             'visible': not o.hide_get(), 'xform': xf_json(read_xform(o)),
             'pose': {pb.name: xf_json(read_xform(pb)) for pb in o.pose.bones} if o.type == 'ARMATURE' and o.pose else {},
         }
@@ -123,6 +137,47 @@ def new_object(name, kind='MESH'):
     return o
 
 
+def view3d():
+    """A context override with the first window's 3D Viewport, as a click there would have."""
+    w = bpy.context.window_manager.windows[0]
+    for area in w.screen.areas:
+        if area.type == 'VIEW_3D':
+            region = next(r for r in area.regions if r.type == 'WINDOW')
+            return dict(window=w, screen=w.screen, area=area, region=region)
+    return dict(window=w, screen=w.screen)
+
+
+def op(path, undo=True, **kw):
+    """Runs an operator as the UI does: in the 3D Viewport, pushing its undo step."""
+    fn = bpy.ops
+    for part in path.split('.'):
+        fn = getattr(fn, part)
+    with bpy.context.temp_override(**view3d()):
+        r = fn('EXEC_DEFAULT', undo, **kw)
+    if 'FINISHED' not in r:
+        raise RuntimeError(f'{path} returned {r}')
+    return r
+
+
+def undo():
+    # Ctrl+Z: the real operator, from the window.
+    with bpy.context.temp_override(**view3d()):
+        return bpy.ops.ed.undo()
+
+
+def redo():
+    with bpy.context.temp_override(**view3d()):
+        return bpy.ops.ed.redo()
+
+
+def select_only(*objs):
+    for o in bpy.context.view_layer.objects:
+        o.select_set(False)
+    for o in objs:
+        o.select_set(True)
+    bpy.context.view_layer.objects.active = objs[0] if objs else None
+
+
 def tick():
     if GUI:
         return
@@ -133,7 +188,8 @@ def tick():
 
 NS = {'bpy': bpy, 'obj': obj, 'by_name': by_name, 'state': state, 'runtime': runtime, 'session': runtime.session,
       'PROP': PROP, 'math': math, 'tick': tick, 'time': time, 'RIG_ID': RIG_ID, 'read_xform': read_xform,
-      'xclose': xclose, 'new_object': new_object, 'addon': ADDON}
+      'xclose': xclose, 'new_object': new_object, 'addon': ADDON, 'op': op, 'undo': undo, 'redo': redo,
+      'select_only': select_only, 'view3d': view3d, 'GUI': GUI, 'reset_scene': setup_scene, 'LOGGED': LOGGED}
 
 
 def until(expr, timeout):
@@ -169,7 +225,7 @@ def command(c):
         return runtime.session.status
     if cmd == 'exec':
         NS['result'] = None
-        exec(c['code'], NS)
+        exec(textwrap.dedent(c['code']), NS)
         tick()
         return NS.get('result')
     if cmd == 'eval':
@@ -189,7 +245,7 @@ def command(c):
         yield from until(f'session.synced_through({idx})', c.get('timeout', 20))
         return True
     if cmd == 'state':
-        return state()
+        return state(c.get('scene'))
     if cmd == 'quit':
         runtime.disconnect()
         raise SystemExit(0)

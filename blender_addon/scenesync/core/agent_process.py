@@ -28,11 +28,20 @@ def split_command(cmd: str) -> list:
     return argv
 
 
-def agent_argv(cmd: str, url: str, room: str, name: str) -> list:
+def agent_argv(cmd: str, url: str, room: str, name: str, file_id: str = '') -> list:
     argv = split_command(cmd) + ['--url', url, '--room', room]
     if name:
         argv += ['--name', name]
+    if file_id:
+        argv += ['--file-id', file_id]
     return argv
+
+
+class StartError(Exception):
+    """The agent could not be started; the message says what to do."""
+
+
+PREFS_HINT = 'Set the Agent command in the add-on preferences (Edit > Preferences > Add-ons > scenesync)'
 
 
 class AgentProcess:
@@ -65,9 +74,7 @@ class AgentProcess:
                 self.queue.put(m)
         code = self.proc.wait()
         if not self._stopping:
-            tail = ' | '.join(self.stderr_tail)
-            self.queue.put({'type': '_exit', 'code': code,
-                            'message': f'the agent exited (code {code})' + (f': {tail}' if tail else '')})
+            self.queue.put({'type': '_exit', 'code': code, 'message': exit_message(self.argv, code, list(self.stderr_tail))})
 
     def _read_err(self) -> None:
         for raw in self.proc.stderr:
@@ -116,8 +123,30 @@ class AgentProcess:
             self.proc.wait()
 
 
-def start(cmd: str, url: str, room: str, name: str, token: str = '') -> AgentProcess:
-    argv = agent_argv(cmd, url, room, name)
-    if not argv:
-        raise ValueError('the agent command is empty')
-    return AgentProcess(argv, token)
+def exit_message(argv: list, code, stderr: list) -> str:
+    """Why the agent stopped, in words, with what to do about it."""
+    text = ' '.join(stderr)
+    lines = [l.strip() for l in stderr if l.strip()]
+    # Node prints its stack after the error: the line that names it matters, not the last.
+    last = next((l for l in lines if 'Error' in l and not l.startswith('at ')), lines[-1] if lines else '')
+    said = last.rstrip('.') if last else ''
+    if 'Cannot find module' in text or 'ERR_MODULE_NOT_FOUND' in text or 'Cannot find package' in text:
+        return f'The agent could not start: {said}. {PREFS_HINT}: it must start `scenesync agent` (for example node /path/to/scenesync/dist/cli/main.js agent).'
+    if 'unknown flag' in text or 'usage' in text.lower():
+        return f'The agent refused its arguments ({said}). The scenesync command may be older than the add-on: update both. {PREFS_HINT}.'
+    return f'The agent stopped (exit code {code})' + (f': {said}' if said else '') + '. If that keeps happening, check the Agent command in the add-on preferences.'
+
+
+def start(cmd: str, url: str, room: str, name: str, token: str = '', file_id: str = '') -> AgentProcess:
+    argv = agent_argv(cmd, url, room, name, file_id)
+    if not split_command(cmd):
+        raise StartError(f'The Agent command is empty. {PREFS_HINT}, for example: scenesync agent.')
+    try:
+        return AgentProcess(argv, token)
+    except FileNotFoundError:
+        raise StartError(f'Cannot start the agent: the program {argv[0]!r} was not found. {PREFS_HINT}: '
+                         'for example node /path/to/scenesync/dist/cli/main.js agent, with full paths.') from None
+    except PermissionError:
+        raise StartError(f'Cannot start the agent: {argv[0]!r} is not a program this user may run. {PREFS_HINT}.') from None
+    except OSError as e:
+        raise StartError(f'Cannot start the agent ({argv[0]!r}): {e.strerror or e}. {PREFS_HINT}.') from None

@@ -3,13 +3,15 @@
 Each changed object is compared field by field with its base (what the doc held
 when we last knew, core/shadow.py). Names, parents and visibility go out at
 once; transforms and bones go through the coalescer, so a drag sends at most one
-value per object per interval, and always its last one.
+value per object per interval, and always its last one. A transform goes out
+with only the channels that differ from the base (Session.send_xform).
 """
 from __future__ import annotations
 
 import math
 
 from . import protocol as P
+from . import xform as X
 from .shadow import Base
 
 
@@ -22,7 +24,7 @@ def structure(s, world, now: float) -> None:
     ids = world.scan()
     for oid in [o for o in s.base if o not in ids]:
         s._queue(P.delete(oid), [(oid, 'exists')])
-        s.forget(oid)
+        s.forget(oid, 'local')
     for oid, vis in ids.items():
         b = s.base.get(oid)
         if b is None:
@@ -43,6 +45,7 @@ def diff_object(s, world, oid: str, now: float, xform: bool = True) -> None:
     if snap.name != b.local_name:
         s._queue(P.rename(oid, snap.name), [(oid, 'name')])
         b.set('name', snap.name, 'local')
+        s.remember(oid, snap.name, snap.type)
     if snap.parent != b.parent:
         s._queue(P.reparent(oid, snap.parent), [(oid, 'parent')])
         b.set('parent', snap.parent, 'local')
@@ -84,7 +87,9 @@ def diff_pose(s, world, oid: str, now: float) -> None:
 def upsert(s, world, oid: str, snap) -> None:
     bones = world.pose(oid) or {}
     bones = {n: x for n, x in bones.items() if finite(x)}
-    s._queue(P.upsert(oid, snap), [(oid, f) for f in ('exists', 'name', 'parent', 'visible', 'xform')])
+    s._queue(P.upsert(oid, snap), [(oid, f) for f in ('exists', 'name', 'parent', 'visible')] + [(oid, 'xform', c) for c in X.CHANNELS])
     if bones:
-        s._queue(P.pose_op(oid, bones), [(oid, 'bone', n) for n in bones])
+        s._queue(P.pose_op(oid, bones), [(oid, 'bone', n, c) for n in bones for c in X.CHANNELS])
     s.base[oid] = Base.of(snap, bones, 'local')
+    s.remember(oid, snap.name, snap.type)
+    s.removed.pop(oid, None)

@@ -26,12 +26,27 @@ def upsert(oid: str, snap) -> dict:
     }
 
 
-def xform_op(oid: str, xf) -> dict:
-    return {'op': 'xform', 'id': oid, 'xform': X.to_json(xf)}
+def xform_op(oid: str, xf, channels=None, at=None) -> dict:
+    """``channels``: the ones the person changed (the agent keeps the others);
+    ``at``: when, for an edit made while disconnected (ms since the epoch)."""
+    op = {'op': 'xform', 'id': oid, 'xform': X.to_json(xf)}
+    if channels is not None and len(channels) < len(X.CHANNELS):
+        op['channels'] = list(channels)
+    if at is not None:
+        op['at'] = at
+    return op
 
 
-def pose_op(oid: str, bones: dict) -> dict:
-    return {'op': 'pose', 'id': oid, 'bones': {b: X.to_json(x) for b, x in bones.items()}}
+def pose_op(oid: str, bones: dict, channels=None, at=None) -> dict:
+    """``channels``: bone name -> the channels changed of that bone (default all)."""
+    op = {'op': 'pose', 'id': oid, 'bones': {b: X.to_json(x) for b, x in bones.items()}}
+    if channels:
+        partial = {b: list(c) for b, c in channels.items() if b in bones and len(c) < len(X.CHANNELS)}
+        if partial:
+            op['channels'] = partial
+    if at is not None:
+        op['at'] = at
+    return op
 
 
 def rename(oid: str, name: str) -> dict:
@@ -64,7 +79,7 @@ class RemoteObject:
     Fields the doc holds no valid value for are None and are left alone when
     applied; a bone mapped to None was removed by its owner."""
 
-    __slots__ = ('id', 'name', 'type', 'parent', 'visible', 'xform', 'pose', 'full')
+    __slots__ = ('id', 'name', 'type', 'parent', 'visible', 'xform', 'pose', 'full', 'evidence')
 
     def __init__(self, m: dict):
         self.id = m['id']
@@ -78,6 +93,9 @@ class RemoteObject:
         self.visible = v if isinstance(v, bool) else None
         self.xform = X.from_json(m.get('xform'))
         self.full = m.get('full') is True
+        # What the room knows of the object's data (core/adopt.py): nothing until
+        # the doc holds data blocks; then their name and mesh counts go here.
+        self.evidence = {}
         self.pose = {}
         pose = m.get('pose')
         if isinstance(pose, dict):

@@ -8,8 +8,13 @@ change apart; both at once is a conflict. This is also how a remote change
 applied to Blender is not sent back ([B1]): the depsgraph update it causes shows
 Blender equal to the base, so there is nothing to send.
 
-``origin`` remembers, per field, whether the base came from us or from someone
-else, so that an undo in this Blender does not revert another person's edit.
+Transforms (of objects and of pose bones) are merged per channel (location,
+rotation, scale: core/xform.py): an edit of one channel sends that channel, and
+a remote change of another channel is applied beside it.
+
+``origin`` remembers, per field and per transform channel, whether the base came
+from us or from someone else, so that an undo in this Blender does not revert
+another person's edit.
 """
 from __future__ import annotations
 
@@ -30,7 +35,8 @@ class Base:
         self.visible = UNKNOWN
         self.xform = UNKNOWN
         self.bones = {}              # bone name -> xform; a missing bone is unknown
-        self.origin = {}             # 'exists' | field | ('bone', name) -> 'local' | 'remote'
+        # 'exists' | field | ('xform', channel) | ('bone', name, channel) -> 'local' | 'remote'
+        self.origin = {}
 
     @classmethod
     def of(cls, snap, bones, origin: str) -> 'Base':
@@ -41,20 +47,37 @@ class Base:
         b.visible = snap.visible
         b.xform = snap.xform
         b.bones = dict(bones or {})
-        for f in ('exists',) + FIELDS:
+        for f in ('exists', 'name', 'parent', 'visible'):
             b.origin[f] = origin
-        for n in b.bones:
-            b.origin[('bone', n)] = origin
+        for c in X.CHANNELS:
+            b.origin[('xform', c)] = origin
+            for n in b.bones:
+                b.origin[('bone', n, c)] = origin
         return b
 
     def get(self, field: str):
         return getattr(self, field)
 
     def set(self, field: str, value, origin: str) -> None:
+        if field == 'xform':
+            self.set_xform(value, X.CHANNELS, origin)
+            return
         setattr(self, field, value)
         if field == 'name':
             self.local_name = value
         self.origin[field] = origin
+
+    def set_xform(self, value, channels, origin: str) -> None:
+        """The doc now holds ``channels`` of ``value`` (the rest as before)."""
+        self.xform = value if self.xform is UNKNOWN else X.with_channels(self.xform, value, channels)
+        for c in channels:
+            self.origin[('xform', c)] = origin
+
+    def set_bone(self, name: str, value, channels, origin: str) -> None:
+        old = self.bones.get(name)
+        self.bones[name] = value if old is None else X.with_channels(old, value, channels)
+        for c in channels:
+            self.origin[('bone', name, c)] = origin
 
     def dump(self) -> dict:
         """A JSON-able copy, kept in the .blend so a restarted Blender still knows

@@ -33,6 +33,19 @@ class World:
         that have no id yet (new ones) or a copied id (duplicates, [B2]) a new id."""
         raise NotImplementedError
 
+    def census(self):
+        """(ids present, [(key, Evidence)] of objects without an id), stamping
+        nothing; a key is valid until the next ``assign`` or ``scan``."""
+        raise NotImplementedError
+
+    def assign(self, key, oid: str) -> None:
+        """Gives the id-less object ``key`` (from ``census``) the id ``oid``."""
+        raise NotImplementedError
+
+    def xform(self, oid: str):
+        """The object's transform alone (cheaper than a snapshot), or None."""
+        raise NotImplementedError
+
     def snapshot(self, oid: str):
         """The object's Snap, or None if there is no such object."""
         raise NotImplementedError

@@ -72,3 +72,36 @@ def close(a, b, tol: float = 1e-5) -> bool:
         if abs(va - vb) > tol * max(1.0, abs(va), abs(vb)):
             return False
     return True
+
+
+# The three channels an edit can change, named as in docs/agent-protocol.md.
+# The rotation channel carries the rotation mode: its numbers mean nothing without it.
+CHANNELS = ('location', 'rotation', 'scale')
+
+
+def channel(x, c: str):
+    if c == 'location':
+        return x[1]
+    if c == 'scale':
+        return x[3]
+    return (x[0], x[2])
+
+
+def with_channels(x, src, channels):
+    """``x`` with ``channels`` taken from ``src``."""
+    mode, loc, rot, scale = x
+    for c in channels:
+        if c == 'location':
+            loc = src[1]
+        elif c == 'scale':
+            scale = src[3]
+        else:
+            mode, rot = src[0], src[2]
+    return (mode, loc, rot, scale)
+
+
+def changed(a, b) -> list:
+    """The channels that differ between two xforms (all of them when ``a`` is None)."""
+    if a is None:
+        return list(CHANNELS)
+    return [c for c in CHANNELS if channel(a, c) != channel(b, c)]
