@@ -46,6 +46,15 @@ class PreviewTest(unittest.TestCase):
         self.assertEqual(back.bones, {'r': {'head': xf(0)}})
         self.assertEqual(len(self.p.back()), 0)
 
+    def test_B5_it_remembers_every_live_object_a_step_moved_or_reparented(self):
+        # Leaving puts back what Blender derives from those writes (other rotation
+        # modes, parent inverse matrices); objects no step touched stay untouched.
+        self.p.step({'a': past('a', 'Cube', 3, parent='b'), 'b': past('b', 'Lamp', 2), 'gone': past('gone', 'Old', 1),
+                     'r': past('r', 'Rig', 0, type='ARMATURE', pose={'spine': xf(1)})})
+        self.p.step({'a': past('a', 'Cube', 1), 'b': past('b', 'Lamp', 2), 'r': self.live['r']})
+        self.assertEqual(self.p.moved, {'a', 'r'})
+        self.assertEqual(self.p.reparented, {'a'})
+
     def test_a_bone_the_past_holds_no_value_for_shows_its_live_value(self):
         self.p.step({'r': past('r', 'Rig', 0, type='ARMATURE', pose={'spine': xf(1), 'head': xf(1)}), **{k: self.live[k] for k in 'ab'}})
         plan = self.p.step({'r': past('r', 'Rig', 0, type='ARMATURE', pose={'spine': xf(2)}), **{k: self.live[k] for k in 'ab'}})

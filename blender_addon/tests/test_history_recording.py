@@ -54,6 +54,10 @@ class RecordingTest(unittest.TestCase):
     def test_start_values_are_shown_as_quaternions_like_the_samples(self):
         self.assertEqual(self.rec.state_at(T0)['a'].xform, as_quaternion_xform(('XYZ', (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))))
 
+    def test_the_newest_sample_ends_a_range_left_open(self):
+        # A playback up to 'now' stops at the last change it read.
+        self.assertEqual(self.rec.last, T0 + 6_000)
+
     def test_malformed_rows_are_skipped(self):
         self.rec.add_rows([{'time': 'yesterday', 'seq': 'x'}])
         self.assertEqual(self.rec.samples, 6)

@@ -138,7 +138,7 @@ class HistoryApi:
     def samples_csv(self, frm, to, limit: int, check=None):
         """Every sample in [frm, to] as dicts (the CSV export, streamed and parsed
         row by row); raises ``HistoryError('too_long')`` past ``limit`` rows."""
-        with self._open('/export', {'format': 'csv', 'from': at_param(frm), 'to': at_param(to)}) as r:
+        with self._open('/export', {'format': 'csv', 'from': at_param(frm), 'to': at_param(to) if to else None}) as r:
             rows = csv.DictReader(io.TextIOWrapper(r, encoding='utf-8', newline=''))
             out = []
             for row in rows:

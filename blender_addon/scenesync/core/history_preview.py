@@ -55,6 +55,10 @@ class Preview:
         self.shown = {oid: _copy(p) for oid, p in live.items()}
         self.ghosts = {}        # id -> PastObject shown by a stand-in
         self.steps = 0
+        # Every live object whose transform (or bones) or parent a step wrote:
+        # leaving puts back what Blender derives from those too.
+        self.moved = set()
+        self.reparented = set()
 
     def step(self, target: dict) -> Plan:
         """The writes that make Blender show ``target`` (id -> PastObject)."""
@@ -85,6 +89,10 @@ class Preview:
                 plan.create.append(_copy(t))
                 continue
             self._diff(plan, oid, g, t.name or g.name, t.parent, t.visible, t.xform or g.xform, dict(t.pose or {}))
+        for oid in set(plan.xforms) | set(plan.bones):
+            if oid in self.live:
+                self.moved.add(oid)
+        self.reparented.update(oid for oid in plan.parents if oid in self.live)
         return plan
 
     def back(self) -> Plan:

@@ -83,6 +83,7 @@ class Recording:
         self.bones = {}       # id -> {bone -> Track of xform or None}
         self.types = {}
         self.samples = 0
+        self.last = self.t0          # the time of the newest sample
         for oid, p in start.items():
             tr = self.objects[oid] = Track()
             tr.add(self.t0, ObjectSample(True, p.name, p.type, p.parent, p.visible, as_quaternion_xform(p.xform)))
@@ -110,6 +111,7 @@ class Recording:
             deleted = r.get('deleted') == 'true'
             bone = r.get('bone') or ''
             self.samples += 1
+            self.last = max(self.last, t)
             if bone:
                 tr = self.bones.setdefault(oid, {}).setdefault(bone, Track())
                 tr.add(t, None if deleted else row_xform(r))
