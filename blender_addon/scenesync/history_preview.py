@@ -47,6 +47,12 @@ def enter():
     world.begin()
     scene = world.scene()
     st = PreviewState(scene, world.layer())
+    # An undo step holding the live scene, unmarked: a Ctrl+Z while previewing
+    # lands on it rather than on some older state that lacks objects.
+    runtime._push_undo('scenesync: viewing history')
+    world.forget_pointers()
+    world.begin()
+    scene = world.scene()
     s.capturing = False
     HS.mark(scene, True)
     s.changed = True
@@ -68,16 +74,17 @@ def show(st: PreviewState, target: dict) -> int:
 
 def after_undo(st: PreviewState, target) -> None:
     """An undo while previewing replaced Blender's objects with an undo step's:
-    what they show is unknown, so the moment is written again in full."""
+    what they show is unknown, so the moment is written again in full (on the
+    live set of objects, which the undo may have changed)."""
     world = runtime.world
     world.begin()
     scene = world.scene()
     if scene is None:
         return
-    idx = HS.Index(scene)
-    for g in list(idx.ghosts.values()):
-        HS.remove_ghost(g)
     p = st.preview
+    # An undo further back than the preview's start may lack live objects (or
+    # hold ones made since): the live set comes back first, as on leaving.
+    HS.tidy(HS.Index(scene), p.live, st.extra, st.unid, st.pointers, world.layer())
     p.ghosts.clear()
     for shown in p.shown.values():
         shown.name = shown.parent = shown.visible = shown.xform = object()   # differs from any value

@@ -210,6 +210,26 @@ for k in range(1, 21):
     expect(rig.pose.spine!.rotation[1]).toBeCloseTo(0.4, 5)
   })
 
+  it.skipIf(SKIP)('[B5] Ctrl+Z while previewing keeps showing the past and sends nothing; leaving still gives the live scene back', async () => {
+    const live = await A.cmd<number[]>('eval', { expr: 'list(obj(CRATE).location)', vars: { CRATE: crate } })
+    const linesBefore = await pipeOut(A)
+    await A.exec(`addon.history.view({'seq': SEQ, 'time': T})`, { SEQ: mid.seq, T: mid.time })
+    await A.until(`addon.history.H.viewed is not None and addon.history.H.viewed['seq'] == SEQ`, { SEQ: mid.seq }, 30)
+    // The person nudges the crate, then presses Ctrl+Z (the real operator, from the window).
+    await A.exec(`obj(CRATE).location.x = -3; bpy.context.view_layer.update()`, { CRATE: crate })
+    await A.cmd('run', { seconds: 0.5 })
+    await A.exec(`undo()`)
+    await A.cmd('run', { seconds: 1 })
+    expect(await A.cmd<boolean>('eval', { expr: 'addon.history.previewing()' }), 'still previewing').toBe(true)
+    await expectShows(mid.seq)
+    expect(await pipeOut(A), 'nothing sent').toBe(linesBefore)
+    await A.exec(`bpy.ops.scenesync.history_live()`)
+    await A.until(`list(obj(CRATE).location) == LIVE`, { CRATE: crate, LIVE: live }, 30)
+    expect(await A.cmd('eval', { expr: `[o.name for o in bpy.context.scene.objects if o.get('scenesync_ghost')]` }), 'ghosts are gone').toEqual([])
+    await A.cmd('run', { seconds: 1 })
+    expect(await pipeOut(A), 'leaving sent nothing either').toBe(linesBefore)
+  })
+
   it.skipIf(SKIP)('[H1] a bake writes new actions whose keys, evaluated at each sample\'s frame, are the recorded values (objects and bones)', async () => {
     await A.exec(`
 c = obj(CRATE)
