@@ -198,9 +198,10 @@ class OBJECT_PT_scenesync_id(bpy.types.Panel):
         if not oid:
             layout.label(text='Not synced yet: it gets an id when you connect.', icon='INFO')
             return
-        row = layout.row(align=True)
-        row.label(text=oid)
-        row.operator('scenesync.copy_id', text='Copy', icon='COPYDOWN')
+        # The id on a line of its own: next to the button a narrow editor cut it short.
+        col = layout.column(align=True)
+        col.label(text=oid)
+        col.operator('scenesync.copy_id', text='Copy id', icon='COPYDOWN')
 
 
 CLASSES = (VIEW3D_PT_scenesync_history, VIEW3D_PT_scenesync_history_play, VIEW3D_PT_scenesync_history_restore,
