@@ -121,6 +121,9 @@ def view(moment) -> bool:
             H.error = why
             return False
         H.preview = HP.enter()
+    if H.play is not None:
+        # A moment picked while playing: playback stops there.
+        H.last_play, H.play = H.play, None
     H.error = ''
     H.moment = dict(moment)
     H.requested_at = time.perf_counter()
@@ -145,7 +148,11 @@ def step(direction: int) -> bool:
     if H.viewed is None:
         last = H.span.last
         return view(last) if last and direction < 0 else False
-    seq = H.viewed['seq']
+    seq = H.viewed.get('seq')
+    if seq is None:
+        # Playback shows times between entries: step from the entry shown then.
+        e0 = H.entries.at_or_before_time(H.viewed['time'])
+        seq = e0['seq'] if e0 is not None else 0
     if direction < 0:
         cur = H.entries.at_or_before(seq)
         e = H.entries.before(cur['seq']) if cur is not None else None
