@@ -57,16 +57,61 @@ export function meshFrom(positions: number[], faces: number[][], opts: { looseEd
   }
 }
 
-/** A grid of (n+1)² vertices and n² quads: the benchmark's and the e2e test's big meshes. */
-export function gridMesh(n: number, uv = true): MeshGeometry {
-  const positions: number[] = []
-  for (let y = 0; y <= n; y++) for (let x = 0; x <= n; x++) positions.push(x / n, y / n, Math.fround(Math.sin(x * 0.1) * 0.1))
-  const faces: number[][] = []
-  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
-    const a = y * (n + 1) + x
-    faces.push([a, a + 1, a + n + 2, a + n + 1])
+/**
+ * A grid of (n+1)² vertices and n² quads, built straight into typed arrays
+ * (the benchmark builds a million vertices): the e2e test's and the
+ * benchmark's big meshes. `lift` bends it, so edits can change every vertex.
+ */
+export function gridMesh(n: number, uv = true, lift = 0): MeshGeometry {
+  const W = n + 1
+  const V = W * W
+  const positions = new Float32Array(V * 3)
+  for (let y = 0, i = 0; y <= n; y++) for (let x = 0; x <= n; x++, i += 3) {
+    positions[i] = x / n
+    positions[i + 1] = y / n
+    positions[i + 2] = Math.fround(Math.sin(x * 0.1 + lift) * 0.1)
   }
-  return meshFrom(positions, faces, uv ? { uvLayers: ['UVMap'] } : {})
+  const H = W * n // horizontal edges: (x, y)–(x+1, y) at y * n + x; vertical: (x, y)–(x, y+1) at H + y * W + x
+  const edges = new Uint32Array((H + n * W) * 2)
+  for (let y = 0; y <= n; y++) for (let x = 0; x < n; x++) {
+    const e = (y * n + x) * 2
+    edges[e] = y * W + x
+    edges[e + 1] = y * W + x + 1
+  }
+  for (let y = 0; y < n; y++) for (let x = 0; x <= n; x++) {
+    const e = (H + y * W + x) * 2
+    edges[e] = y * W + x
+    edges[e + 1] = (y + 1) * W + x
+  }
+  const F = n * n
+  const loopVertices = new Uint32Array(F * 4)
+  const loopEdges = new Uint32Array(F * 4)
+  const faceStarts = new Uint32Array(F)
+  const faceSizes = new Uint32Array(F).fill(4)
+  for (let y = 0, f = 0; y < n; y++) for (let x = 0; x < n; x++, f++) {
+    const a = y * W + x
+    const l = f * 4
+    faceStarts[f] = l
+    loopVertices[l] = a
+    loopVertices[l + 1] = a + 1
+    loopVertices[l + 2] = a + W + 1
+    loopVertices[l + 3] = a + W
+    loopEdges[l] = y * n + x
+    loopEdges[l + 1] = H + y * W + x + 1
+    loopEdges[l + 2] = (y + 1) * n + x
+    loopEdges[l + 3] = H + y * W + x
+  }
+  const uvs = new Float32Array(F * 8)
+  if (uv) for (let l = 0; l < F * 4; l++) {
+    const v = loopVertices[l]!
+    uvs[l * 2] = positions[v * 3]!
+    uvs[l * 2 + 1] = positions[v * 3 + 1]!
+  }
+  return {
+    kind: 'MESH', positions, edges, loopVertices, loopEdges, faceStarts, faceSizes,
+    smooth: null, materialIndices: null, sharpEdges: null,
+    uvLayers: uv ? [{ name: 'UVMap', uv: uvs }] : [], activeUv: 0, activeRenderUv: 0,
+  }
 }
 
 export const meshArb: fc.Arbitrary<MeshGeometry> = fc.integer({ min: 3, max: 40 }).chain((V) =>
