@@ -15,6 +15,9 @@ import type * as decoding from 'lib0/decoding'
 import { type ObjectState, SceneDoc, type Xform, collectChanges } from '../crdt/index.js'
 import type { InboundOp, ObjectMessage, Outbound } from './agent-protocol.js'
 import { Journal } from './journal.js'
+import { ContentBridge } from './content-bridge.js'
+import type { ContentOp } from './content-protocol.js'
+import { GeometryCache } from './geometry-cache.js'
 
 export const LOCAL_ORIGIN = Symbol('scenesync-agent-local')
 const JOURNAL_ORIGIN = Symbol('scenesync-agent-journal')
@@ -27,6 +30,8 @@ export interface AgentOptions {
   color?: string
   /** Where the journal lives; one file per server and room. */
   journalFile: string
+  /** Where geometry files are handed to and from Blender (geometry-cache.ts). */
+  geometryDir: string
   emit: (msg: Outbound) => void
 }
 
@@ -40,11 +45,23 @@ export function toMessage(s: ObjectState, full: boolean, bones?: Iterable<string
   const pose: Record<string, Xform | null> = {}
   if (full || bones === undefined) for (const [b, x] of s.pose) pose[b] = x
   else for (const b of bones) pose[b] = s.pose.get(b) ?? null
-  return { type: 'object', id: s.id, name: s.name, objectType: s.type, parent: s.parent, visible: s.visible, xform: s.xform, pose, full }
+  return { type: 'object', id: s.id, name: s.name, objectType: s.type, parent: s.parent, visible: s.visible, xform: s.xform, pose, full, data: s.data, materials: s.materials, collections: s.collections }
+}
+
+/**
+ * ws refuses frames over 100 MiB by default; a joiner's sync reply carries the
+ * room's whole geometry (a 2M-vertex scene is ~200 MB), so allow up to 2 GiB.
+ */
+const MAX_FRAME_BYTES = 2 ** 31 - 1
+class LargeFrameWebSocket extends WebSocket {
+  constructor(address: string | URL, protocols?: string | string[]) {
+    super(address, protocols, { maxPayload: MAX_FRAME_BYTES })
+  }
 }
 
 export class Agent {
   readonly scene: SceneDoc
+  readonly content: ContentBridge
   readonly provider: WebsocketProvider
   private readonly journal: Journal
   private status: 'connecting' | 'synced' | 'offline' = 'connecting'
@@ -66,13 +83,19 @@ export class Agent {
         this.journal.sync()
       }, 200)
     })
+    this.content = new ContentBridge(this.scene, new GeometryCache(opts.geometryDir), {
+      origin: LOCAL_ORIGIN,
+      emit: (m) => this.opts.emit(m),
+      synced: () => this.provider?.synced === true && this.status === 'synced',
+    })
     doc.on('afterTransaction', (tr: Y.Transaction) => {
+      this.content.report(tr, tr.origin === LOCAL_ORIGIN || tr.origin === JOURNAL_ORIGIN)
       // Never echo: local ops came from Blender; journal replays are Blender's own past.
       if (tr.origin === LOCAL_ORIGIN || tr.origin === JOURNAL_ORIGIN) return
       this.report(tr)
     })
     this.provider = new WebsocketProvider(opts.url, opts.room, doc, {
-      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+      WebSocketPolyfill: LargeFrameWebSocket as unknown as typeof globalThis.WebSocket,
       params: opts.token ? { token: opts.token, name: opts.name } : { name: opts.name },
       disableBc: true,
       maxBackoffTime: 2000,
@@ -86,7 +109,9 @@ export class Agent {
     this.provider.on('sync', (synced: boolean) => {
       if (synced) {
         this.setStatus('synced')
-        this.opts.emit({ type: 'scene', reason: 'sync', objects: this.sceneMessages() })
+        // Chunks written while offline wait in the cache until now.
+        this.content.repair()
+        this.opts.emit({ type: 'scene', reason: 'sync', objects: this.sceneMessages(), ...this.content.parts() })
       }
     })
     this.provider.on('connection-close', (e: { code?: number; reason?: string } | null) => {
@@ -150,13 +175,15 @@ export class Agent {
           this.provider.awareness.setLocalStateField('active', o.active)
           return
         case 'batch': for (const x of o.ops) one(x); return
-        case 'scene': this.opts.emit({ type: 'scene', reason: 'request', ...(req !== undefined ? { req } : {}), objects: this.sceneMessages() }); return
+        case 'scene': this.opts.emit({ type: 'scene', reason: 'request', ...(req !== undefined ? { req } : {}), objects: this.sceneMessages(), ...this.content.parts() }); return
+        default: return this.content.apply(o, refs)
       }
     }
     if (this.readOnly !== null && op.op !== 'selection' && op.op !== 'scene') {
       throw new Error(`read-only: the server refuses edits from this token (${this.readOnly})`)
     }
-    // One op (or one batch) is one Yjs transaction: one update, one log entry.
+    // Geometry chunks first, each its own update; then the op (or the batch) as one transaction.
+    const refs = this.content.prepare((op.op === 'batch' ? op.ops : [op]).filter((o): o is ContentOp => o.op === 'data'))
     this.scene.transact(() => one(op), LOCAL_ORIGIN)
   }
 

@@ -14,6 +14,8 @@ const COMPACT_AT_BYTES = 4 << 20
 export class Journal {
   private fd: number
   private size: number
+  /** Size right after the last compaction: a doc holding geometry is itself megabytes. */
+  private compacted = 0
 
   constructor(readonly file: string) {
     fs.mkdirSync(path.dirname(file), { recursive: true })
@@ -50,7 +52,8 @@ export class Journal {
   }
 
   needsCompaction(): boolean {
-    return this.size > COMPACT_AT_BYTES
+    // Relative to the compacted size too, or a doc larger than the threshold would compact on every update.
+    return this.size > Math.max(COMPACT_AT_BYTES, 2 * this.compacted)
   }
 
   /** Replaces the file with one update holding the whole doc (atomic rename). */
@@ -68,6 +71,7 @@ export class Journal {
     fs.renameSync(tmp, this.file)
     this.fd = fs.openSync(this.file, 'a')
     this.size = rec.length
+    this.compacted = rec.length
   }
 
   close(): void {

@@ -13,7 +13,7 @@ import type { Logger } from '../logger.js'
 import { Agent } from './agent.js'
 import { ProtocolError, parseLine, type Outbound } from './agent-protocol.js'
 
-export const AGENT_HELP = 'scenesync agent --url ws://host:port --room ROOM [--token T] [--name NAME] [--color CSS] [--journal-dir DIR]'
+export const AGENT_HELP = 'scenesync agent --url ws://host:port --room ROOM [--token T] [--name NAME] [--color CSS] [--journal-dir DIR] [--geometry-dir DIR]'
 
 export function journalPath(dir: string, url: string, room: string): string {
   const key = crypto.createHash('sha256').update(`${url}\u0000${room}`).digest('hex').slice(0, 16)
@@ -21,7 +21,7 @@ export function journalPath(dir: string, url: string, room: string): string {
 }
 
 export async function runAgent(argv: readonly string[], logger: Logger): Promise<number> {
-  const p = parseArgs(argv, { values: ['url', 'room', 'token', 'name', 'color', 'journal-dir'] })
+  const p = parseArgs(argv, { values: ['url', 'room', 'token', 'name', 'color', 'journal-dir', 'geometry-dir'] })
   const url = flag(p, 'url', 'SCENESYNC_URL')
   const room = flag(p, 'room', 'SCENESYNC_ROOM')
   if (!url || !room) throw new UsageError(`--url and --room are required\n${AGENT_HELP}`)
@@ -34,6 +34,7 @@ export async function runAgent(argv: readonly string[], logger: Logger): Promise
     room,
     name: flag(p, 'name', 'SCENESYNC_NAME', os.userInfo().username),
     journalFile: journalPath(dir, url, room),
+    geometryDir: flag(p, 'geometry-dir', 'SCENESYNC_GEOMETRY_DIR', path.join(dir, 'geometry')),
     emit,
     ...(token ? { token } : {}),
     ...(color ? { color } : {}),
