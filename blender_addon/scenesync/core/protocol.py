@@ -64,7 +64,7 @@ class RemoteObject:
     Fields the doc holds no valid value for are None and are left alone when
     applied; a bone mapped to None was removed by its owner."""
 
-    __slots__ = ('id', 'name', 'type', 'parent', 'visible', 'xform', 'pose', 'full')
+    __slots__ = ('id', 'name', 'type', 'parent', 'visible', 'xform', 'pose', 'full', 'data', 'materials', 'collections')
 
     def __init__(self, m: dict):
         self.id = m['id']
@@ -78,6 +78,13 @@ class RemoteObject:
         self.visible = v if isinstance(v, bool) else None
         self.xform = X.from_json(m.get('xform'))
         self.full = m.get('full') is True
+        # Links to scene content (core/content_sync.py): data id, material per slot, collections.
+        d = m.get('data')
+        self.data = d if isinstance(d, str) and d else None
+        mats = m.get('materials')
+        self.materials = tuple(x if isinstance(x, str) and x else None for x in mats) if isinstance(mats, list) else ()
+        cols = m.get('collections')
+        self.collections = tuple(x for x in cols if isinstance(x, str) and x) if isinstance(cols, list) else ()
         self.pose = {}
         pose = m.get('pose')
         if isinstance(pose, dict):
@@ -110,4 +117,7 @@ def decode(line):
             return None
     elif t == 'peers':
         m['peers'] = [p for p in m.get('peers') or [] if isinstance(p, dict)]
+    elif t in ('data', 'collection', 'uncollection'):
+        if not isinstance(m.get('id'), str) or not m['id']:
+            return None
     return m

@@ -20,6 +20,7 @@ import time
 from . import capture, merge
 from . import protocol as P
 from .coalescer import Coalescer
+from .content_sync import MESSAGES as CONTENT_MESSAGES, ContentSync
 from .inflight import InFlight
 
 # y-websocket reports nothing but 'connecting' while it has never reached the
@@ -44,6 +45,7 @@ class Session:
         self.error = ''
         self.peers = []
         self.capturing = False        # off until Blender and the doc were reconciled
+        self.content_target = None    # (url, room) the content base belongs to
         self.pending_parents = {}     # child id -> parent id not created yet
         self.selection = None
         self.replies = 0
@@ -55,6 +57,8 @@ class Session:
         self._await_sync = False
         self._offline_request = None
         self._connected_at = 0.0
+        # Scene content (data blocks, collections, camera); its world is set by the glue.
+        self.content = ContentSync(clock=clock)
 
     # -- connection ---------------------------------------------------------
 
@@ -81,6 +85,9 @@ class Session:
         self._await_sync = True
         self._offline_request = None
         self._connected_at = self.clock()
+        if target != self.content_target:
+            self.content.reset()
+        self.content_target = target
 
     def disconnect(self) -> None:
         if self.agent is None:
@@ -116,6 +123,7 @@ class Session:
         self.co.clear()
         self.pending_parents = {}
         self.capturing = False
+        self.content.reset()
         if self.agent is not None:
             self.request_scene()
 
@@ -182,6 +190,7 @@ class Session:
                     break
         now = self.clock()
         self._flush_due(now)
+        self.content.pump(self)
         if self.agent is not None and self.fl.needs_request(now):
             self.request_scene()
         if self.agent is not None and self._await_sync and self._offline_request is None \
@@ -198,6 +207,7 @@ class Session:
         after_synced, self._after_synced = self._after_synced, False
         if t == 'object':
             merge.merge_object(self, world, m['object'], self.fl.verified)
+            self.content.remote_object(self, world, m['object'])
         elif t == 'delete':
             merge.remote_delete(self, world, m['id'])
         elif t == 'scene':
@@ -211,6 +221,8 @@ class Session:
             self._await_sync = False
             merge.reconcile(self, world, m['objects'], bound)
             self.capturing = True
+            self.content.reconcile(self, world, m)
+            self._commit()
         elif t == 'status':
             self.status = m.get('status') if m.get('status') in STATUS_LABELS else self.status
             if self.status == 'synced':
@@ -227,6 +239,8 @@ class Session:
             self.error = str(m.get('message', 'unknown error'))
             self.log(f'agent: {self.error}')
             self.changed = True
+        elif t in CONTENT_MESSAGES:
+            self.content.handle(self, world, m)
         elif t == '_exit':
             self.agent = None
             self.capturing = False
@@ -252,6 +266,7 @@ class Session:
         self.fl.queued(keys)
 
     def _commit(self) -> None:
+        self.content.before_commit(self)
         if not self._out:
             return
         ops, self._out = self._out, []
