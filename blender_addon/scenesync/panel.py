@@ -39,6 +39,7 @@ class VIEW3D_PT_scenesync(bpy.types.Panel):
             box.alert = True
             for i, line in enumerate(textwrap.wrap(s.error, 40)[:6]):
                 box.label(text=line, icon='ERROR' if i == 0 else 'BLANK1')
+        _content(layout, s)
         peers = context.window_manager.scenesync_peers
         if s.connected:
             layout.label(text=f'Others here: {len(peers)}')
@@ -50,6 +51,24 @@ class VIEW3D_PT_scenesync(bpy.types.Panel):
             row.label(text=peer.name)
             if peer.selection:
                 layout.label(text=f'    selected: {peer.selection}')
+
+
+def _content(layout, s) -> None:
+    """What happened to scene content that the person should know."""
+    from .core.content_sync import describe
+    d = describe(s)
+    if d['waiting']:
+        layout.label(text=f'{d["waiting"]} change(s) from others wait until you leave edit mode', icon='TIME')
+    if d['unsupported']:
+        box = layout.box()
+        box.label(text='Arrived as empties:', icon='INFO')
+        for line in d['unsupported'][:6]:
+            for i, part in enumerate(textwrap.wrap(line, 40)):
+                box.label(text=part, icon='BLANK1')
+    for note in d['notices'][-3:]:
+        box = layout.box()
+        for i, part in enumerate(textwrap.wrap(note, 40)[:4]):
+            box.label(text=part, icon='INFO' if i == 0 else 'BLANK1')
 
 
 CLASSES = (VIEW3D_PT_scenesync,)

@@ -14,6 +14,8 @@ import bpy
 from bpy.app.handlers import persistent
 
 from .blender_world import PROP, BlenderWorld
+from .content import glue as content_glue
+from .content.world import BlenderContent
 from .core import agent_process, shadow
 from .core.session import Session
 from .core.undo import after_undo
@@ -24,6 +26,7 @@ SELECTION_EVERY = 0.1
 
 session = Session()
 world = BlenderWorld()
+session.content.world = BlenderContent(world)
 handler_times = None      # a list while a benchmark measures the depsgraph handler
 _state = {'in_undo': False, 'last_selection_check': 0.0}
 
@@ -46,6 +49,9 @@ def connect(url: str, room: str, name: str, token: str = '', command: str = 'sce
         return False
     world.begin()
     session.connect(agent, (url, room))
+    from .props import prefs
+    p = prefs()
+    session.content.sync_while_editing = bool(getattr(p, 'sync_while_editing', False))
     return True
 
 
@@ -90,6 +96,8 @@ def on_depsgraph_update(scene, depsgraph):
         return
     t0 = time.perf_counter()
     try:
+        # Scene content first: what it notes goes out with the commits below.
+        content_glue.note(session.content, depsgraph)
         objs, moved, others, poses, structure, suspects = {}, [], [], [], False, []
         known = world.known
         for u in depsgraph.updates:
@@ -116,6 +124,7 @@ def on_depsgraph_update(scene, depsgraph):
             session.local_structure(world)
             if suspects:
                 session.local_changed(world, suspects, [o for o in suspects if world.is_armature(o)])
+        session.content.end_updates()
     except Exception:
         _report('capturing an edit')
     if handler_times is not None:
@@ -133,6 +142,8 @@ def on_undo_post(*_args):
     try:
         world.forget_pointers()
         world.begin()
+        session.content.world.forget_pointers()
+        session.content.after_undo()
         after_undo(session, world)
     except Exception:
         _report('after undo')
@@ -147,6 +158,7 @@ def on_load_pre(*_args):
 @persistent
 def on_load_post(*_args):
     world.forget_pointers()
+    session.content.world.forget_pointers()
     saved = _saved_base()
     target = None if saved is None else (saved['url'], saved['room'])
     if target is None or (session.connected and target != session.target):

@@ -129,6 +129,11 @@ class FakeContent(ContentWorld):
     def scan_collections(self):
         return {cid: {'name': c['name'], 'parent': c['parent'], 'flags': dict(c['flags'])} for cid, c in self.cols.items()}
 
+    def collection_is_empty(self, cid):
+        if any(c['parent'] == cid for c in self.cols.values()):
+            return False
+        return not any(cid in cols for oid, (_, _, cols) in self.links.items() if oid in self.objects.objs)
+
     def write_collection(self, cid, state):
         self.writes.append(('collection', cid))
         self.cols[cid] = {'name': state['name'], 'parent': state['parent'], 'flags': dict(state['flags'])}

@@ -137,6 +137,16 @@ class SendingTest(ContentCase):
         self.assertIn({'op': 'uncollection', 'id': 'c3'}, ops)
         self.assertIn({'op': 'link', 'id': 'cup', 'collections': ['c2']}, ops)
 
+    def test_an_empty_collection_only_this_file_has_is_not_shared_on_joining_until_used(self):
+        def build(w, c):
+            c.cols['factory'] = {'name': 'Collection', 'parent': None, 'flags': {}}
+        self.start(build, collections=[{'type': 'collection', 'id': 'c1', 'name': 'Set', 'parent': None, 'flags': {}}])
+        self.assertNotIn('factory', [o.get('id') for o in self.ops('collection')])
+        self.w.add('cup', 'Cup', type='EMPTY')
+        self.c.link('cup', None, (), ('factory',))
+        self.c.depsgraph(self.s, structure=True)
+        self.assertEqual([o['id'] for o in self.ops('collection')], ['factory'])
+
     def test_the_active_camera_goes_out(self):
         self.start()
         self.w.add('cam', 'Camera', type='CAMERA')

@@ -52,6 +52,13 @@ export class GeometryCache {
    * into the cache (its name is then its content).
    */
   adopt(file: string, hash: string): Uint8Array {
+    // Two ops may name one value (two meshes alike, or lines queued before the first was read):
+    // the first moved the file in, the later ones find it here.
+    const cached = this.get(hash)
+    if (cached) {
+      if (path.resolve(file) !== this.pathOf(hash)) fs.rmSync(file, { force: true })
+      return cached
+    }
     let bytes: Uint8Array
     try {
       bytes = new Uint8Array(fs.readFileSync(file))

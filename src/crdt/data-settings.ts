@@ -45,7 +45,7 @@ export const DATA_SETTINGS: Record<DataKind, Record<string, SettingType>> = {
     angle: n, shadow_cascade_count: i, shadow_cascade_max_distance: n, shadow_cascade_exponent: n, shadow_cascade_fade: n,
   },
   CAMERA: {
-    type: s, lens: n, lens_unit: s, angle: n, sensor_fit: s, sensor_width: n, sensor_height: n,
+    type: s, lens: n, lens_unit: s, sensor_fit: s, sensor_width: n, sensor_height: n,
     clip_start: n, clip_end: n, ortho_scale: n, shift_x: n, shift_y: n,
     display_size: n, show_limits: b, show_passepartout: b, passepartout_alpha: n,
     'dof.use_dof': b, 'dof.focus_distance': n, 'dof.aperture_fstop': n, 'dof.aperture_blades': i, 'dof.aperture_rotation': n, 'dof.aperture_ratio': n,

@@ -49,6 +49,9 @@ export class SceneDoc {
   constructor(doc: Y.Doc = new Y.Doc()) {
     this.doc = doc
     this.objects = doc.getMap(OBJECTS_KEY)
+    // Every root now: an update naming a root nobody asked for yet makes Yjs create a
+    // plain type, and its changes would not be reported against the map made later.
+    for (const key of [DATA_KEY, COLLECTIONS_KEY, SCENE_KEY, GEOMETRY_KEY]) doc.getMap(key)
   }
 
   /** Runs several writes as one Yjs transaction, so they travel as one update. */

@@ -37,11 +37,12 @@ MAX_NOTICES = 6
 
 class DataBase:
     """What the doc held for one data block when we last knew."""
-    __slots__ = ('kind', 'name', 'settings', 'geometry', 'geometry_path', 'origin')
+    __slots__ = ('kind', 'name', 'doc_name', 'settings', 'geometry', 'geometry_path', 'origin')
 
     def __init__(self, kind):
         self.kind = kind
-        self.name = UNKNOWN
+        self.name = UNKNOWN          # as Blender holds it (it may add .001)
+        self.doc_name = None         # as the doc holds it
         self.settings = {}           # key -> value; a missing key is unknown
         self.geometry = UNKNOWN      # hash, None for no geometry
         self.geometry_path = None    # where the agent keeps a remote value (undo puts it back)
@@ -74,6 +75,7 @@ class ContentSync:
         self.sync_while_editing = False
         self.edit_interval = EDIT_SYNC_INTERVAL
         self.notices = []
+        self.changed = False             # something new for the panel
         self.unsupported = {}            # oid -> (name, type, why)
         self.stats = {'geometry_sent': 0, 'geometry_bytes_sent': 0, 'geometry_applied': 0,
                       'encode_s': 0.0, 'apply_s': 0.0, 'last_encode_s': 0.0, 'last_apply_s': 0.0}
@@ -84,6 +86,7 @@ class ContentSync:
         self.data = {}                   # did -> DataBase
         self.refs = {}                   # oid -> (data, materials, collections)
         self.cols = {}                   # cid -> state dict
+        self.held = {}                   # cid -> state: an empty collection only this file has, not shared yet
         self.camera = UNKNOWN
         self.dirty_data = set()
         self.dirty_geometry = set()
@@ -92,7 +95,10 @@ class ContentSync:
         self.edit_dirty = set()          # edited in edit mode since the last send while editing
         self.pending = {}                # did -> (remote data message, who) waiting for edit mode to end
         self.waiting_bones = {}          # did -> encoded bones waiting for an object to edit them on
+        self.need_scene = False          # bones were built: ask for the scene again so poses apply
         self._skip_geometry = set()      # applied by us: the depsgraph echo is not an edit
+        self.placeholders = set()        # data blocks we created empty for the doc's data: not edits
+        self._applying = 0               # >0 while we write to Blender (operators there run the handler)
         self._last_edit_send = {}
 
     # -- notes from the depsgraph handler ------------------------------------------
@@ -110,7 +116,8 @@ class ContentSync:
 
     def end_updates(self) -> None:
         """After each depsgraph handler call: our applies' echoes have been seen."""
-        self._skip_geometry.clear()
+        if not self._applying:
+            self._skip_geometry.clear()
 
     def after_undo(self) -> None:
         """Undo swaps whole data blocks: look at all of them again."""
@@ -125,14 +132,16 @@ class ContentSync:
         if text not in self.notices:
             self.notices.append(text)
             del self.notices[:-MAX_NOTICES]
+            self.changed = True
 
     # -- sending ------------------------------------------------------------------
 
     def before_commit(self, s) -> None:
         """Queues what changed here since the last commit (called first thing in
         Session._commit, so it travels in the same line as the object edits)."""
-        if self.world is None or not s.capturing:
-            return
+        if self.world is None or not s.capturing or self._applying:
+            return  # while applying: bones are written in edit mode, whose operator runs the handler
+        self.world.begin()
         for op in list(s._out):
             if op.get('op') == 'upsert':
                 self.dirty_refs.add(op['id'])
@@ -185,6 +194,8 @@ class ContentSync:
                 self._send_data(s, did, True)
 
     def _send_data(self, s, did, geometry: bool) -> None:
+        if did in self.placeholders:
+            return  # made here for the doc's data block, still waiting for its values
         got = self.world.read_data(did)
         if got is None:
             return
@@ -250,6 +261,12 @@ class ContentSync:
         # Parents first, so a new tree arrives in an order Blender can build.
         for cid in _parents_first(local):
             st = local[cid]
+            if cid in self.held:
+                # Its name does not count: Blender renames it when another "Collection" arrives.
+                h = self.held[cid]
+                if (h['parent'], h['flags']) == (st['parent'], st['flags']) and self.world.collection_is_empty(cid):
+                    continue
+                del self.held[cid]
             b = self.cols.get(cid)
             if b == st:
                 continue
@@ -279,6 +296,12 @@ class ContentSync:
     def pump(self, s) -> None:
         if self.world is None or not s.capturing:
             return
+        self.world.begin()
+        if self.changed:
+            s.changed, self.changed = True, False
+        if self.need_scene and s.connected:
+            self.need_scene = False
+            s.request_scene()
         now = self.clock()
         for did in list(self.pending):
             if not self.world.is_editing(did):
@@ -299,8 +322,17 @@ class ContentSync:
                     if self._geometry_op(s, did, b.kind, op):
                         s._queue(op, [(did, 'geometry')])
         for did in list(self.waiting_bones):
-            if self.world.write_geometry(did, 'ARMATURE', self.waiting_bones[did]):
+            self._applying += 1
+            try:
+                done = self.world.write_geometry(did, 'ARMATURE', self.waiting_bones[did])
+            finally:
+                self._applying -= 1
+            self.dirty_geometry.discard(did)
+            self.dirty_data.discard(did)
+            if done:
                 del self.waiting_bones[did]
+                self._skip_geometry.add(did)
+                self.need_scene = True
 
     def note_edit(self, did) -> None:
         """A geometry update while in edit mode (sent only with sync while editing)."""
@@ -311,6 +343,7 @@ class ContentSync:
     def handle(self, s, world, m) -> None:
         if self.world is None:
             return
+        self.world.begin()
         t = m.get('type')
         bound = s.fl.verified
         if t == 'data':
@@ -346,6 +379,7 @@ class ContentSync:
         if local is None:
             if not self.world.create_data(did, kind, m.get('name') or kind.title()):
                 return
+            self.placeholders.add(did)
             local = self.world.read_data(did)
             if local is None:
                 return
@@ -368,6 +402,7 @@ class ContentSync:
         rname = m.get('name')
         name = None
         if isinstance(rname, str):
+            b.doc_name = rname
             a = self._decide(s, (did, 'data'), rname, b.name, lname, bound)
             if a == 'apply':
                 name = rname
@@ -390,6 +425,8 @@ class ContentSync:
             s._queue(op, [(did, 'data')])
             b.settings.update(send)
             b.name = op['name']
+        if kind not in GEOMETRY_KINDS or m.get('geometry', UNKNOWN) is None:
+            self.placeholders.discard(did)  # nothing more to wait for
         if 'geometry' in m and kind in GEOMETRY_KINDS:
             self._remote_geometry(s, did, kind, m, bound)
 
@@ -408,7 +445,7 @@ class ContentSync:
             names = [p.get('name') for p in s.peers if isinstance(p.get('name'), str)]
             self.pending[did] = (g, names[0] if len(names) == 1 else 'Someone else')
             return
-        if did in self.dirty_geometry:
+        if did in self.dirty_geometry and did not in self.placeholders:
             return  # a local change not sent yet: it goes out next commit and wins
         if b.geometry is UNKNOWN:
             local = self.world.read_geometry(did)
@@ -425,8 +462,20 @@ class ContentSync:
             self.notice(f'Could not read a geometry change: {e}')
             return
         b = self.data[did]
-        if not self.world.write_geometry(did, kind, data):
+        self.placeholders.discard(did)
+        self._applying += 1
+        try:
+            done = self.world.write_geometry(did, kind, data)
+        finally:
+            self._applying -= 1
+        # What the handler noted meanwhile is this write, not an edit.
+        self.dirty_geometry.discard(did)
+        self.dirty_data.discard(did)
+        self.edit_dirty.discard(did)
+        if not done:
             self.waiting_bones[did] = data
+        elif kind == 'ARMATURE':
+            self.need_scene = True  # poses of bones that did not exist until now
         b.geometry, b.geometry_path = g['hash'], g['path']
         b.origin['geometry'] = 'remote'
         self._skip_geometry.add(did)
@@ -439,6 +488,7 @@ class ContentSync:
         """After the session merged an ``object`` message: its links."""
         if self.world is None or r.id not in s.base:
             return
+        self.world.begin()
         t = self.world.object_type(r.id)
         if t is None:
             return
@@ -459,15 +509,21 @@ class ContentSync:
                 kind = KIND_OF_TYPE.get(t)
                 if kind is None or not self.world.create_data(remote, kind, r.name or kind.title()):
                     continue
+                self.placeholders.add(remote)
             a = self._decide(s, key, remote, base[i], local[i], bound)
             if a == 'apply':
                 if field == 'data':
                     if not self.world.set_object_data(r.id, remote):
                         continue
+                    d = self.data.get(remote)
+                    if d is not None and d.doc_name:
+                        # The empty data block the object came with is gone: its name is free now.
+                        self.world.write_data(remote, d.doc_name, {})
+                        d.name = self.world.read_data(remote)[1]
                 elif field == 'materials':
                     for m in remote:
-                        if m is not None and self.world.read_data(m) is None:
-                            self.world.create_data(m, 'MATERIAL', 'Material')
+                        if m is not None and self.world.read_data(m) is None and self.world.create_data(m, 'MATERIAL', 'Material'):
+                            self.placeholders.add(m)
                     self.world.set_object_materials(r.id, list(remote))
                 else:
                     self.world.set_object_collections(r.id, list(remote))
@@ -513,6 +569,7 @@ class ContentSync:
         collections, data, links, camera; then what only this Blender has goes out."""
         if self.world is None:
             return
+        self.world.begin()
         bound = s.fl.verified
         have = self.world.scan_collections()
         remote_cols = [c for c in m.get('collections') or [] if isinstance(c, dict) and isinstance(c.get('id'), str)]
@@ -528,9 +585,13 @@ class ContentSync:
             self.remote_camera(s, settings.get('camera'), bound)
         # Only in this Blender: sent with the next commit.
         remote_ids = {c['id'] for c in remote_cols}
-        for cid in have:
+        for cid, st in have.items():
             if cid not in remote_ids:
                 self.cols.pop(cid, None)
+                # Every new file has an empty "Collection": joining must not add one per person.
+                # It is shared once something is put in it, or it is renamed or moved.
+                if self.world.collection_is_empty(cid):
+                    self.held[cid] = st
         self.structure = True
         known = {d.get('id') for d in m.get('data') or [] if isinstance(d, dict)}
         for did in self.world.scan_data():

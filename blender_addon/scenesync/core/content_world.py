@@ -30,6 +30,9 @@ UNSUPPORTED = {
 
 
 class ContentWorld:
+    def begin(self) -> None:
+        """Starts a main-thread call: references to Blender data are valid only within one."""
+
     def scan_data(self) -> dict:
         """data id -> kind for every data block the synced objects use (their data
         and their slots' materials). Gives data blocks without an id, or with a
@@ -82,6 +85,10 @@ class ContentWorld:
 
     def scan_collections(self) -> dict:
         """collection id -> {'name', 'parent', 'flags': {flag: bool}} of the scene's tree."""
+        raise NotImplementedError
+
+    def collection_is_empty(self, cid) -> bool:
+        """No object and no other collection anywhere under it."""
         raise NotImplementedError
 
     def write_collection(self, cid, state) -> None:
