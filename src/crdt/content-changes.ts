@@ -13,11 +13,14 @@ export interface ContentChanges {
   chunks: Set<string>
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Y.AbstractType is invariant in its event type
+type AnyType = Y.AbstractType<any>
+
 export interface ContentRoots {
-  dataBlocks: Y.AbstractType<unknown>
-  collectionMaps: Y.AbstractType<unknown>
-  sceneMap: Y.AbstractType<unknown>
-  geometry: Y.AbstractType<unknown>
+  dataBlocks: AnyType
+  collectionMaps: AnyType
+  sceneMap: AnyType
+  geometry: AnyType
 }
 
 export function emptyContentChanges(): ContentChanges {
