@@ -126,7 +126,7 @@ export class ContentBridge {
   report(tr: Y.Transaction, local: boolean): void {
     const ch = collectContentChanges(tr, this.scene)
     if (!local) {
-      for (const id of ch.data) {
+      for (const id of ch.data.keys()) {
         const m = this.dataMessage(id)
         if (m) this.opts.emit(m)
       }

@@ -7,7 +7,8 @@
 import type * as Y from 'yjs'
 
 export interface ContentChanges {
-  data: Set<string>
+  /** Data-block id → its keys that changed, or 'all' when the block was (re)created or removed. */
+  data: Map<string, Set<string> | 'all'>
   collections: Set<string>
   scene: boolean
   chunks: Set<string>
@@ -24,7 +25,7 @@ export interface ContentRoots {
 }
 
 export function emptyContentChanges(): ContentChanges {
-  return { data: new Set(), collections: new Set(), scene: false, chunks: new Set() }
+  return { data: new Map(), collections: new Set(), scene: false, chunks: new Set() }
 }
 
 export function hasContentChanges(c: ContentChanges): boolean {
@@ -35,14 +36,18 @@ export function collectContentChanges(tr: Y.Transaction, roots: ContentRoots): C
   const out = emptyContentChanges()
   for (const [type, keys] of tr.changed) {
     const named = [...keys].filter((k): k is string => k !== null)
-    if (type === roots.dataBlocks) named.forEach((k) => out.data.add(k))
+    if (type === roots.dataBlocks) named.forEach((k) => out.data.set(k, 'all'))
     else if (type === roots.collectionMaps) named.forEach((k) => out.collections.add(k))
     else if (type === roots.sceneMap) out.scene = true
     else if (type === roots.geometry) named.forEach((k) => out.chunks.add(k))
     else {
       const item = type._item
       if (!item || typeof item.parentSub !== 'string') continue
-      if (item.parent === roots.dataBlocks) out.data.add(item.parentSub)
+      if (item.parent === roots.dataBlocks) {
+        const keys = out.data.get(item.parentSub) ?? new Set<string>()
+        if (keys !== 'all') named.forEach((k) => keys.add(k))
+        out.data.set(item.parentSub, keys)
+      }
       else if (item.parent === roots.collectionMaps) out.collections.add(item.parentSub)
     }
   }

@@ -5,6 +5,7 @@
 import { type ObjectState, ROTATION_MODES, type RotationMode, type Xform } from '../crdt/index.js'
 
 export type XformColumns = [string | null, ...(number | null)[]]
+export type RefColumns = [string | null, string | null, string | null]
 
 export function xformColumns(x: Xform | null): XformColumns {
   if (!x) return [null, null, null, null, null, null, null, null, null, null, null]
@@ -41,7 +42,7 @@ export interface ObjectRow extends XformRow {
 }
 
 /** An object's links as columns: the data id, and JSON arrays (NULL when empty). */
-export function refColumns(s: Pick<ObjectState, 'data' | 'materials' | 'collections'>): [string | null, string | null, string | null] {
+export function refColumns(s: Pick<ObjectState, 'data' | 'materials' | 'collections'>): RefColumns {
   return [s.data, s.materials.length > 0 ? JSON.stringify(s.materials) : null, s.collections.length > 0 ? JSON.stringify(s.collections) : null]
 }
 
