@@ -5,7 +5,9 @@
 import type http from 'node:http'
 import { type At, TimeTravel } from '../projection/time-travel.js'
 import type { SqlDatabase } from '../projection/sql.js'
+import type { EventLog } from '../log/event-log.js'
 import type { Metrics } from './metrics.js'
+import { matchDataRoute, serveData } from './routes/data.js'
 import { TokenError, verifyToken } from './tokens.js'
 
 export interface HttpApiOptions {
@@ -15,6 +17,8 @@ export interface HttpApiOptions {
   projection: SqlDatabase | null
   /** Updates the lag gauge before /metrics renders. */
   refreshMetrics?: () => void
+  /** The log, for geometry bytes at a past point (routes/data.ts). */
+  log?: EventLog
 }
 
 class HttpError extends Error {
@@ -65,6 +69,12 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
         opts.refreshMetrics?.()
         return send(res, 200, opts.metrics.render(), 'text/plain; version=0.0.4')
       }
+      const data = matchDataRoute(url.pathname)
+      if (data) {
+        authorize(req, data.room)
+        if (!tt) throw new HttpError(503, 'this server runs without a projection')
+        return void serveData(tt, opts.log ?? null, data, parseAt(url.searchParams.get('at'), 'at'), url, res)
+      }
       const scene = /^\/rooms\/([^/]+)\/scene$/.exec(url.pathname)
       const history = /^\/rooms\/([^/]+)\/objects\/([^/]+)\/history$/.exec(url.pathname)
       if (!scene && !history) throw new HttpError(404, `no route for ${url.pathname}`)
@@ -73,7 +83,7 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
       if (!tt) throw new HttpError(503, 'this server runs without a projection')
       if (scene) {
         const at = parseAt(url.searchParams.get('at'), 'at')
-        return send(res, 200, { room, at: tt.resolve(at), objects: tt.sceneAt(room, at) })
+        return send(res, 200, { room, at: tt.resolve(at), objects: tt.sceneAt(room, at), ...tt.contentAt(room, at) })
       }
       const id = decodeURIComponent(history![2]!)
       const from = parseAt(url.searchParams.get('from'), 'from')

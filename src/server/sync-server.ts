@@ -70,7 +70,7 @@ export class SyncServer {
     this.logger = opts.logger ?? silentLogger
     this.metrics = opts.metrics ?? new Metrics()
     this.http = http.createServer(
-      createHttpHandler({ secret: this.secret, metrics: this.metrics, projection: opts.projection ?? null, ...(opts.refreshMetrics ? { refreshMetrics: opts.refreshMetrics } : {}) }),
+      createHttpHandler({ secret: this.secret, metrics: this.metrics, projection: opts.projection ?? null, log: opts.log, ...(opts.refreshMetrics ? { refreshMetrics: opts.refreshMetrics } : {}) }),
     )
     // Up to this, our own limit answers with 4413 and a reason; beyond it ws
     // stops reading the frame and closes with 1009, so no frame is held whole.
