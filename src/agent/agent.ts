@@ -11,13 +11,14 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import * as authProtocol from 'y-protocols/auth'
-import type * as decoding from 'lib0/decoding'
-import { type ObjectState, SceneDoc, type Xform, collectChanges } from '../crdt/index.js'
+import * as decoding from 'lib0/decoding'
+import { type GeometryRef, type ObjectState, SceneDoc, type Xform, collectChanges } from '../crdt/index.js'
 import type { InboundOp, ObjectMessage, Outbound } from './agent-protocol.js'
 import { Journal } from './journal.js'
 import { ContentBridge } from './content-bridge.js'
 import type { ContentOp } from './content-protocol.js'
 import { GeometryCache } from './geometry-cache.js'
+import { clockIn } from './chunk-writer.js'
 
 export const LOCAL_ORIGIN = Symbol('scenesync-agent-local')
 const JOURNAL_ORIGIN = Symbol('scenesync-agent-journal')
@@ -51,11 +52,16 @@ export function toMessage(s: ObjectState, full: boolean, bones?: Iterable<string
 /**
  * ws refuses frames over 100 MiB by default; a joiner's sync reply carries the
  * room's whole geometry (a 2M-vertex scene is ~200 MB), so allow up to 2 GiB.
+ *
+ * Frames go out with an all-zero mask, which ws then skips on both ends: masking
+ * 100 MB of geometry costs over a second per side in ws's JS fallback. The mask
+ * exists so that script in a browser cannot choose bytes that confuse proxies on
+ * the way; this client is not a browser and sends only what the add-on gave it.
  */
 const MAX_FRAME_BYTES = 2 ** 31 - 1
 class LargeFrameWebSocket extends WebSocket {
   constructor(address: string | URL, protocols?: string | string[]) {
-    super(address, protocols, { maxPayload: MAX_FRAME_BYTES })
+    super(address, protocols, { maxPayload: MAX_FRAME_BYTES, generateMask: (mask: Buffer) => void mask.fill(0) })
   }
 }
 
@@ -86,7 +92,7 @@ export class Agent {
     this.content = new ContentBridge(this.scene, new GeometryCache(opts.geometryDir), {
       origin: LOCAL_ORIGIN,
       emit: (m) => this.opts.emit(m),
-      synced: () => this.provider?.synced === true && this.status === 'synced',
+      synced: () => this.provider?.synced === true && this.status === 'synced' && this.readOnly === null,
     })
     doc.on('afterTransaction', (tr: Y.Transaction) => {
       this.content.report(tr, tr.origin === LOCAL_ORIGIN || tr.origin === JOURNAL_ORIGIN)
@@ -109,7 +115,8 @@ export class Agent {
     this.provider.on('sync', (synced: boolean) => {
       if (synced) {
         this.setStatus('synced')
-        // Chunks written while offline wait in the cache until now.
+        // Chunks in flight when the connection dropped went with this sync; written offline, they go now.
+        this.content.writer.reset()
         this.content.repair()
         this.opts.emit({ type: 'scene', reason: 'sync', objects: this.sceneMessages(), ...this.content.parts() })
       }
@@ -127,6 +134,14 @@ export class Agent {
     // the stock provider only logs it. Tell Blender, and refuse further edits.
     this.provider.messageHandlers[2] = (_e: unknown, decoder: decoding.Decoder) =>
       authProtocol.readAuthMessage(decoder, doc, (_d: Y.Doc, reason: string) => this.denied(reason))
+    // The server's echo of our updates is its acknowledgement: it paces geometry uploads (chunk-writer.ts).
+    const sync = this.provider.messageHandlers[0]!
+    this.provider.messageHandlers[0] = (encoder, decoder, provider, emitSynced, type) => {
+      const peek = decoding.clone(decoder)
+      const sub = decoding.readVarUint(peek)
+      if (sub === 1 || sub === 2) this.content.writer.acknowledge(clockIn(decoding.readVarUint8Array(peek), doc.clientID))
+      return sync(encoder, decoder, provider, emitSynced, type)
+    }
     this.provider.awareness.on('change', () => this.reportPeers())
     this.setStatus('connecting')
   }
@@ -150,9 +165,14 @@ export class Agent {
     return this.scene.readAll().map((s) => toMessage(s, true))
   }
 
-  /** Applies one op from Blender; throws SceneInputError (or Error) naming a bad op. */
-  apply(op: InboundOp, req?: number | string): void {
+  /**
+   * Applies one op from Blender; throws SceneInputError (or Error) naming a bad
+   * op. An op carrying geometry completes later (its chunks are uploaded first):
+   * then it returns a promise, and the caller waits for it before the next line.
+   */
+  apply(op: InboundOp, req?: number | string): void | Promise<void> {
     const s = this.scene
+    let refs = new Map<string, GeometryRef>()
     const one = (o: InboundOp): void => {
       switch (o.op) {
         case 'upsert':
@@ -183,8 +203,12 @@ export class Agent {
       throw new Error(`read-only: the server refuses edits from this token (${this.readOnly})`)
     }
     // Geometry chunks first, each its own update; then the op (or the batch) as one transaction.
-    const refs = this.content.prepare((op.op === 'batch' ? op.ops : [op]).filter((o): o is ContentOp => o.op === 'data'))
-    this.scene.transact(() => one(op), LOCAL_ORIGIN)
+    const content = (op.op === 'batch' ? op.ops : [op]).filter((o): o is ContentOp => o.op === 'data' && !!o.geometry)
+    if (content.length === 0) return this.scene.transact(() => one(op), LOCAL_ORIGIN)
+    return this.content.prepare(content).then((r) => {
+      refs = r
+      this.scene.transact(() => one(op), LOCAL_ORIGIN)
+    })
   }
 
   private report(tr: Y.Transaction): void {

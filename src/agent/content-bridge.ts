@@ -4,7 +4,8 @@
  *
  * Geometry from Blender arrives as a file (geometry-cache.ts). It is checked
  * (hash, then every index, src/crdt/geometry-mesh.ts) and written as chunks,
- * each its own update, before the op's own transaction sets the reference and
+ * each its own update, at the pace the server acknowledges them
+ * (chunk-writer.ts), before the op's own transaction sets the reference and
  * releases the value it replaced (`[D2]`, `[D4]`). Offline, only the reference
  * is written: chunks wait in the cache and go out once synced, so a
  * reconnecting client's sync reply never carries megabytes of geometry.
@@ -17,8 +18,9 @@
 import * as Y from 'yjs'
 import {
   type CollectionState, type DataState, type GeometryRef, type SceneDoc, type SceneSettings,
-  chunkCount, checkGeometry, collectContentChanges, hashOfChunkKey, missingChunks, writeChunks,
+  chunkCount, checkGeometry, collectContentChanges, hashOfChunkKey, missingChunks,
 } from '../crdt/index.js'
+import { ChunkWriter } from './chunk-writer.js'
 import type { ContentOp } from './content-protocol.js'
 import type { GeometryCache } from './geometry-cache.js'
 
@@ -64,18 +66,21 @@ export class ContentBridge {
   /** hash → data ids whose reference waits for that value's chunks. */
   private readonly waiting = new Map<string, Set<string>>()
   private repairQueued = false
+  readonly writer: ChunkWriter
 
   constructor(
     private readonly scene: SceneDoc,
     private readonly cache: GeometryCache,
     private readonly opts: BridgeOptions,
-  ) {}
+  ) {
+    this.writer = new ChunkWriter(scene.doc, scene.geometry, opts.origin, opts.synced)
+  }
 
   /**
    * Before an op's transaction: reads and checks the geometry files the op names
    * and writes their chunks. Throws (writing nothing) on a bad file or value.
    */
-  prepare(ops: ContentOp[]): Map<string, GeometryRef> {
+  async prepare(ops: ContentOp[]): Promise<Map<string, GeometryRef>> {
     const refs = new Map<string, GeometryRef>()
     const values: Array<[string, Uint8Array]> = []
     for (const op of ops) {
@@ -88,7 +93,7 @@ export class ContentBridge {
       refs.set(hash, { hash, size: bytes.length, chunks: chunkCount(bytes.length) })
       values.push([hash, bytes])
     }
-    if (this.opts.synced()) for (const [hash, bytes] of values) writeChunks(this.scene.doc, this.scene.geometry, bytes, hash, this.opts.origin)
+    if (this.opts.synced()) for (const [hash, bytes] of values) await this.writer.write(hash, bytes)
     return refs
   }
 
@@ -177,7 +182,7 @@ export class ContentBridge {
       if (!ref || missingChunks(this.scene.geometry, ref).length === 0) continue
       const bytes = this.cache.get(ref.hash)
       if (!bytes || bytes.length !== ref.size) continue
-      writeChunks(this.scene.doc, this.scene.geometry, bytes, ref.hash, this.opts.origin)
+      void this.writer.write(ref.hash, bytes)
       n++
     }
     return n

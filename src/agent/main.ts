@@ -49,7 +49,9 @@ export async function runAgent(argv: readonly string[], logger: Logger): Promise
     try {
       const parsed = parseLine(line)
       req = parsed.req
-      agent.apply(parsed.op, req)
+      // Geometry ops finish once their chunks are uploaded; later lines wait, keeping their order.
+      const done = agent.apply(parsed.op, req)
+      if (done) await done
     } catch (e) {
       if (e instanceof ProtocolError) req = e.req
       emit({ type: 'error', message: `line ${n}: ${(e as Error).message}`, ...(req !== undefined ? { req } : {}) })

@@ -3,6 +3,7 @@
  * (docs/geometry-format.md). Both are small next to meshes; they share the
  * container so that every heavy part travels, hashes and versions alike.
  */
+import { checkFinite } from './geometry-mesh.js'
 import { type Container, GeometryFormatError, type Section, arrayOf, bytesOf, decodeStrings, encodeStrings, header, single, u32Bytes } from './geometry-sections.js'
 
 export interface ArmatureGeometry {
@@ -38,9 +39,7 @@ const fail = (msg: string): never => {
   throw new GeometryFormatError(msg)
 }
 
-function finite(a: Float32Array, what: string): void {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) fail(`${what}[${i}] is not a finite number`)
-}
+const finite = checkFinite
 
 export function readArmature(c: Container): ArmatureGeometry {
   const [n] = header(c, 'ARMT', 1) as [number]

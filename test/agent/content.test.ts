@@ -133,7 +133,7 @@ describe('agent: scene content', () => {
     new DataView(bad.buffer).setUint32(bad.length - 4, 0xffffffff, true)
     a.send({ op: 'data', id: 'm', kind: 'MESH', name: 'M', geometry: file(outbox, bad), req: 2 })
     a.send({ op: 'data', id: 'm', kind: 'LIGHT', name: 'M', geometry: file(outbox, good), req: 3 })
-    a.send({ op: 'data', id: 'm', kind: 'MESH', name: 'M', geometry: { hash: g.hash, path: path.join(outbox, 'missing.sgeo') }, req: 4 })
+    a.send({ op: 'data', id: 'm', kind: 'MESH', name: 'M', geometry: { hash: geometryHash(encodeGeometry(gridMesh(4))), path: path.join(outbox, 'missing.sgeo') }, req: 4 })
     a.send({ op: 'upsert', id: 'after', name: 'After', type: 'EMPTY' })
     await b.waitFor((m) => m.type === 'object' && m.id === 'after', 'B sees the op after the bad ones')
     const errors = a.of<Msg & { message: string; req: number }>('error')
@@ -172,6 +172,24 @@ describe('agent: scene content', () => {
     expect(Math.max(...sizes)).toBeLessThan(CHUNK_BYTES + 1024)
     expect(sizes.reduce((x, y) => x + y, 0)).toBeGreaterThan(bytes.length)
   })
+
+  it('[B3] an upload cut short by a server crash completes after reconnecting, and nothing is refused as too large', async () => {
+    const port = await freePort()
+    const { dir, srv, agent, outbox } = await setup(port)
+    const a = agent('Ann')
+    await a.waitFor(synced, 'A synced')
+    const bytes = encodeGeometry(gridMesh(560)) // ~31 MB: 31 chunks, twice the 16 MiB message limit
+    a.send({ op: 'data', id: 'big', kind: 'MESH', name: 'Big', geometry: file(outbox, bytes) })
+    await waitFor(async () => (await metric(srv.http, 'scenesync_update_bytes_appended_total').catch(() => 0)) > 4 * CHUNK_BYTES, 30_000, 'part of the upload in the log')
+    await srv.kill('SIGKILL')
+    const back = await spawnServer(dir, [], port)
+    cleanup.push(() => back.kill('SIGTERM'))
+    const b = agent('Bob')
+    const got = (await b.waitFor((m) => (m.type === 'data' && m.id === 'big' && !!m.geometry) || (m.type === 'scene' && (m.data as Msg[]).some((d) => d.id === 'big' && !!d.geometry)), 'B gets the whole mesh', 90_000)) as Msg
+    const d = (got.type === 'scene' ? (got.data as Msg[]).find((x) => x.id === 'big') : got) as Msg & { geometry: { path: string } }
+    expect(geometryHash(fs.readFileSync(d.geometry.path))).toBe(geometryHash(bytes))
+    expect(a.of<Msg & { message: string }>('error').filter((e) => /4413|too large|exceeds/.test(e.message))).toEqual([])
+  }, 150_000)
 
   it('collections, their hierarchy and flags, and an object\'s membership reach the other agent; a removed collection is reported', async () => {
     const { agent } = await setup()

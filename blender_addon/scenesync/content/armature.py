@@ -41,7 +41,7 @@ def _ordered(bones):
     return out
 
 
-def read_geometry(arm) -> bytes:
+def read_geometry(arm) -> list:
     bones = _ordered(arm.bones)
     index = {b.name: i for i, b in enumerate(bones)}
     heads, tails, rolls = array('f'), array('f'), array('f')
@@ -52,7 +52,7 @@ def read_geometry(arm) -> bytes:
         rolls.append(bpy.types.Bone.AxisRollFromMatrix(b.matrix_local.to_3x3())[1])
         parents.append(index[b.parent.name] if b.parent is not None else -1)
         flags.append((1 if b.use_connect else 0) | (2 if b.use_deform else 0))
-    return G.encode_armature({'names': [b.name for b in bones], 'parents': parents, 'heads': heads,
+    return G.armature_parts({'names': [b.name for b in bones], 'parents': parents, 'heads': heads,
                               'tails': tails, 'rolls': rolls, 'flags': flags})
 
 

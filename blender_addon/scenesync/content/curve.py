@@ -32,7 +32,7 @@ def _get(coll, prop, typecode, n):
     return a
 
 
-def read_geometry(cu) -> bytes:
+def read_geometry(cu) -> list:
     c = {k: array(tc) for _, k, tc in G.CURVE_FIELDS}
     bz = {k: array(tc) for _, k, tc, _ in G.BEZIER_FIELDS}
     pt = {k: array(tc) for _, k, tc, _ in G.POINT_FIELDS}
@@ -58,7 +58,7 @@ def read_geometry(cu) -> bytes:
         else:
             for prop, key, k in (('co', 'point_co', 4), ('radius', 'point_radius', 1), ('tilt', 'point_tilt', 1)):
                 pt[key].extend(_get(pts, prop, G.F32, k * n))
-    return G.encode_curve(dict(c, **bz, **pt))
+    return G.curve_parts(dict(c, **bz, **pt))
 
 
 def write_geometry(cu, data) -> None:

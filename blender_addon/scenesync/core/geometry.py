@@ -43,29 +43,42 @@ def zeros(typecode: str, n: int) -> array:
     return array(typecode, bytes(array(typecode).itemsize * n))
 
 
-def _le(a) -> bytes:
+def _le(a):
+    """A little-endian bytes-like view of a payload (an array as is: no copy)."""
     if isinstance(a, array):
         if not LITTLE:
             a = array(a.typecode, a)
             a.byteswap()
-        return a.tobytes()
-    return bytes(a)
+        return a
+    return a if isinstance(a, (bytes, bytearray, memoryview)) else bytes(a)
+
+
+def _nbytes(b) -> int:
+    return b.itemsize * len(b) if isinstance(b, array) else len(b)
 
 
 def _pad(n: int) -> int:
     return (n + 3) & ~3
 
 
-def write_container(kind: str, sections) -> bytes:
-    """``sections``: (tag, bytes or array) pairs, written in that order."""
+def container_parts(kind: str, sections) -> list:
+    """The value as a list of bytes-like parts, the arrays among them uncopied:
+    hashing and writing them one by one spares a copy of a 100 MB value.
+    ``sections``: (tag, bytes or array) pairs, written in that order."""
     parts = [MAGIC, struct.pack('<HHI', VERSION, KINDS[kind], len(sections))]
     for tag, payload in sections:
         data = _le(payload)
-        parts.append(struct.pack('<4sI', tag.encode('ascii'), len(data)))
-        parts.append(data)
-        if len(data) % 4:
-            parts.append(bytes(4 - len(data) % 4))
-    return b''.join(parts)
+        n = _nbytes(data)
+        parts.append(struct.pack('<4sI', tag.encode('ascii'), n))
+        if n:
+            parts.append(data)
+        if n % 4:
+            parts.append(bytes(4 - n % 4))
+    return parts
+
+
+def write_container(kind: str, sections) -> bytes:
+    return b''.join(container_parts(kind, sections))
 
 
 def read_container(data):
@@ -168,6 +181,10 @@ MESH_FIELDS = ('positions', 'edges', 'loop_vertices', 'loop_edges', 'face_starts
 
 
 def encode_mesh(m: dict) -> bytes:
+    return b''.join(mesh_parts(m))
+
+
+def mesh_parts(m: dict) -> list:
     """``m``: positions (f, 3/vertex), edges (I, 2/edge), loop_vertices, loop_edges
     (I, 1/loop), face_starts, face_sizes (I, 1/face); optional smooth (B/face),
     material_indices (H/face), sharp_edges (B/edge), all dropped when all zero;
@@ -182,8 +199,8 @@ def encode_mesh(m: dict) -> bytes:
             secs.append((tag, m[key]))
     for name, uv in uvs:
         head = _strings([name])
-        secs.append(('UVMP', head + bytes(_pad(len(head)) - len(head)) + _le(uv)))
-    return write_container('MESH', secs)
+        secs.append(('UVMP', head + bytes(_pad(len(head)) - len(head)) + bytes(_le(uv))))
+    return container_parts('MESH', secs)
 
 
 def decode_mesh(sections) -> dict:
@@ -220,10 +237,14 @@ def decode_mesh(sections) -> dict:
 # -- armatures ----------------------------------------------------------------
 
 def encode_armature(a: dict) -> bytes:
+    return b''.join(armature_parts(a))
+
+
+def armature_parts(a: dict) -> list:
     """``a``: names, parents (i, -1 for roots; parents before children), heads,
     tails (f, 3/bone), rolls (f), flags (B: 1 connected, 2 deform)."""
     n = len(a['names'])
-    return write_container('ARMATURE', [
+    return container_parts('ARMATURE', [
         ('ARMT', struct.pack('<I', n)), ('BNAM', _strings(a['names'])), ('BPAR', a['parents']),
         ('BHED', a['heads']), ('BTAL', a['tails']), ('BROL', a['rolls']), ('BFLG', a['flags'])])
 
@@ -260,11 +281,15 @@ def point_totals(types, counts):
 
 
 def encode_curve(c: dict) -> bytes:
+    return b''.join(curve_parts(c))
+
+
+def curve_parts(c: dict) -> list:
     pb, pn = point_totals(c['types'], c['counts'])
     secs = [('CURV', struct.pack('<3I', len(c['types']), pb, pn))]
     secs += [(tag, c[key]) for tag, key, _ in CURVE_FIELDS]
     secs += [(tag, c[key]) for tag, key, _, _ in BEZIER_FIELDS + POINT_FIELDS]
-    return write_container('CURVE', secs)
+    return container_parts('CURVE', secs)
 
 
 def decode_curve(sections) -> dict:
@@ -295,20 +320,34 @@ def decode(data):
     return kind, DECODERS[kind](sections)
 
 
+def as_parts(data) -> list:
+    return data if isinstance(data, list) else [data]
+
+
 def digest(data) -> str:
-    return hashlib.sha256(data).hexdigest()
+    """SHA-256 hex of a value given as bytes or as a list of parts."""
+    h = hashlib.sha256()
+    for p in as_parts(data):
+        h.update(p)
+    return h.hexdigest()
 
 
-def store(folder: str, data) -> tuple:
-    """Writes ``data`` to ``folder``/<hash>.sgeo (atomically; kept if already
-    there: the name is the content) and returns (hash, path)."""
-    h = digest(data)
+def size_of(data) -> int:
+    return sum(_nbytes(p) for p in as_parts(data))
+
+
+def store(folder: str, data, h: str = None) -> tuple:
+    """Writes a value (bytes or parts) to ``folder``/<hash>.sgeo, atomically;
+    kept if already there (the name is the content). Returns (hash, path)."""
+    parts = as_parts(data)
+    h = h or digest(parts)
     path = os.path.join(folder, h + '.sgeo')
     if not os.path.exists(path):
         os.makedirs(folder, exist_ok=True)
         tmp = f'{path}.{os.getpid()}.tmp'
         with open(tmp, 'wb') as f:
-            f.write(data)
+            for p in parts:
+                f.write(p)
         os.replace(tmp, path)
     return h, path
 
