@@ -165,6 +165,8 @@ def on_load_post(*_args):
         session.reset_base({})
     else:
         session.reset_base(shadow.load_all(saved.get('objects')), target)
+        session.content.load(saved.get('content'))
+        session.content_target = target
     session.changed = True
 
 
@@ -174,7 +176,7 @@ def on_save_pre(*_args):
     if scene is None or session.target is None:
         return
     url, room = session.target
-    setattr(scene, 'scenesync_base', json.dumps({'url': url, 'room': room, 'objects': shadow.dump_all(session.base)}))
+    setattr(scene, 'scenesync_base', json.dumps({'url': url, 'room': room, 'objects': shadow.dump_all(session.base), 'content': session.content.dump()}))
 
 
 def _saved_base():

@@ -265,5 +265,40 @@ class ApplyingTest(ContentCase):
         self.assertEqual(self.c.data['cd']['settings'], {'lens': 85.0})
 
 
+class KeptTest(ContentCase):
+    def test_B3_the_synced_state_kept_in_the_file_tells_an_offline_edit_from_an_old_value(self):
+        import json
+        self.start(objects=[dict(obj_msg('l', 'Lamp', type='LIGHT'), data='ld')],
+                   data=[{'type': 'data', 'id': 'ld', 'kind': 'LIGHT', 'name': 'Lamp', 'settings': {'energy': 10.0}}])
+        saved = json.loads(json.dumps(self.s.content.dump()))
+        # Offline, in a restarted Blender that reopened the file: a local edit.
+        self.s.content.load(saved)
+        self.c.data['ld']['settings']['energy'] = 99.0
+        self.s.content_target = ('ws://test', 'room')
+        self.agent = agent = FakeAgent()
+        self.s.disconnect()
+        self.s.connect(agent, ('ws://test', 'room'))
+        agent.push({'type': 'status', 'status': 'synced'})
+        agent.push({'type': 'scene', 'objects': [dict(obj_msg('l', 'Lamp', type='LIGHT'), data='ld', full=True)],
+                    'data': [{'type': 'data', 'id': 'ld', 'kind': 'LIGHT', 'name': 'Lamp', 'settings': {'energy': 10.0}}],
+                    'collections': [], 'settings': {'camera': None}})
+        self.s.pump(self.w)
+        self.assertEqual(self.c.data['ld']['settings']['energy'], 99.0, 'the offline edit stays')
+        self.assertEqual([o.get('settings') for o in agent.ops() if o['op'] == 'data'], [{'energy': 99.0}])
+
+    def test_an_undo_that_rolls_back_someone_elses_setting_puts_it_back_and_sends_nothing(self):
+        self.start(objects=[dict(obj_msg('l', 'Lamp', type='LIGHT'), data='ld')],
+                   data=[{'type': 'data', 'id': 'ld', 'kind': 'LIGHT', 'name': 'Lamp', 'settings': {'energy': 10.0}}])
+        self.agent.take()
+        self.agent.push({'type': 'data', 'id': 'ld', 'kind': 'LIGHT', 'name': 'Lamp', 'settings': {'energy': 50.0}})
+        self.s.pump(self.w)
+        self.c.depsgraph(self.s)
+        self.c.data['ld']['settings']['energy'] = 10.0   # Blender's undo restored the older file state
+        self.s.content.after_undo()
+        self.c.depsgraph(self.s, data=['ld'])
+        self.assertEqual(self.c.data['ld']['settings']['energy'], 50.0)
+        self.assertEqual(self.ops('data'), [])
+
+
 if __name__ == '__main__':
     unittest.main()

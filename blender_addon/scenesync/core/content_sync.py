@@ -99,7 +99,46 @@ class ContentSync:
         self._skip_geometry = set()      # applied by us: the depsgraph echo is not an edit
         self.placeholders = set()        # data blocks we created empty for the doc's data: not edits
         self._applying = 0               # >0 while we write to Blender (operators there run the handler)
+        self._undoing = False            # the commit after an undo
         self._last_edit_send = {}
+
+    # -- kept in the .blend ----------------------------------------------------------
+
+    def dump(self) -> dict:
+        """What the doc held for each data block, link and collection, as JSON: a
+        reopened file then tells its offline edits from values that are merely old ([B3])."""
+        def v(x):
+            return None if x is UNKNOWN else x
+        return {
+            'data': {did: {'kind': b.kind, 'name': v(b.name), 'docName': b.doc_name, 'settings': b.settings,
+                           'geometry': v(b.geometry)} for did, b in self.data.items()},
+            'refs': {oid: [r[0], list(r[1]), list(r[2])] for oid, r in self.refs.items() if UNKNOWN not in r},
+            'collections': self.cols,
+            'camera': v(self.camera) if self.camera is not UNKNOWN else '@unknown',
+        }
+
+    def load(self, d) -> None:
+        self.reset()
+        if not isinstance(d, dict):
+            return
+        for did, x in (d.get('data') or {}).items():
+            if not isinstance(x, dict) or not isinstance(x.get('kind'), str):
+                continue
+            b = self.data[did] = DataBase(x['kind'])
+            if isinstance(x.get('name'), str):
+                b.name = x['name']
+            b.doc_name = x.get('docName') if isinstance(x.get('docName'), str) else None
+            b.settings = norm_settings(x.get('settings') if isinstance(x.get('settings'), dict) else {})
+            if x.get('geometry') is None or isinstance(x.get('geometry'), str):
+                b.geometry = x.get('geometry')
+        for oid, r in (d.get('refs') or {}).items():
+            if isinstance(r, list) and len(r) == 3 and isinstance(r[1], list) and isinstance(r[2], list):
+                self.refs[oid] = (r[0], tuple(r[1]), tuple(r[2]))
+        cols = d.get('collections')
+        if isinstance(cols, dict):
+            self.cols = {k: v for k, v in cols.items() if isinstance(v, dict) and {'name', 'parent', 'flags'} <= set(v)}
+        cam = d.get('camera', '@unknown')
+        self.camera = UNKNOWN if cam == '@unknown' else cam
 
     # -- notes from the depsgraph handler ------------------------------------------
 
@@ -120,8 +159,11 @@ class ContentSync:
             self._skip_geometry.clear()
 
     def after_undo(self) -> None:
-        """Undo swaps whole data blocks: look at all of them again."""
+        """Undo swaps whole data blocks: look at all of them again, in the next
+        commit, which then puts back what was someone else's (core/undo.py does
+        the same for objects)."""
         self._skip_geometry.clear()
+        self._undoing = True
         self.structure = True
         self.dirty_refs.update(self.refs)
         for did in self.data:
@@ -162,6 +204,7 @@ class ContentSync:
             self.dirty_data, self.dirty_geometry = set(), set()
             for did in sorted(data):
                 self._send_data(s, did, did in geo)
+        self._undoing = False
 
     def _send_refs(self, s, oid) -> None:
         if oid not in s.base:
@@ -207,6 +250,21 @@ class ContentSync:
             b = self.data[did] = DataBase(kind)
         op = {'op': 'data', 'id': did, 'kind': kind, 'name': name}
         changed = {k: v for k, v in settings.items() if b.settings.get(k, UNKNOWN) != v}
+        if self._undoing and not new:
+            # An undo that rolled back someone else's value: put theirs back, send nothing for it.
+            theirs = {k: b.settings[k] for k in changed if b.origin.get(k) == 'remote'}
+            if theirs:
+                self._applying += 1
+                try:
+                    self.world.write_data(did, None, theirs)
+                finally:
+                    self._applying -= 1
+                changed = {k: v for k, v in changed.items() if k not in theirs}
+            if geometry and b.origin.get('geometry') == 'remote' and b.geometry_path:
+                local = self.world.read_geometry(did)
+                if local is not None and G.digest(local) != b.geometry:
+                    self._apply_geometry(did, kind, {'hash': b.geometry, 'path': b.geometry_path})
+                geometry = False
         if changed:
             op['settings'] = changed
         keys = []
