@@ -70,11 +70,14 @@ bpy.data.objects.remove(src, do_unlink=True)
 tick()
 result = sum(len(o.data.vertices) for o in bpy.context.scene.objects if o.name.startswith('Tile'))`
 
+// Paced like a drag at 50 Hz, so every move is sent (the add-on coalesces faster ones).
 const MOVE = `
 o = obj(ID)
 for i in range(N):
     o.location.x += 0.01
     tick()
+    time.sleep(0.02)
+    addon.pump()
 result = session.content.stats['geometry_sent']`
 
 /** B.until in steps, saying where B is meanwhile (a slow machine is not a hang). */
@@ -113,7 +116,7 @@ export async function runScene(): Promise<Record<string, unknown>> {
     await b.exec(EMPTY)
     await b.cmd('config', { server_url: url, room: ROOM, display_name: name, agent_command: agentCommand(path.join(dir, `journal-${name}`)) })
     await b.cmd('connect', {}, 120_000)
-    await b.cmd('barrier', {}, 120_000)
+    await b.cmd('barrier', { timeout: 600 }, 700_000)
   }
   const out: Record<string, unknown> = {}
   try {
@@ -125,13 +128,13 @@ export async function runScene(): Promise<Record<string, unknown>> {
       if (label === '100k') ids100k = made.id
       log(`${label}: A made ${made.vertices} vertices; waiting for B`)
       await waitIn(B, `obj(ID) is not None and len(obj(ID).data.vertices) == N`, { ID: made.id, N: made.vertices }, 300, A)
-      await A.cmd('barrier', {}, 120_000)
+      await A.cmd('barrier', { timeout: 600 }, 700_000)
       tap.reset()
       const [c0, s0] = [await metric(server.http, 'scenesync_append_seconds_count'), await metric(server.http, 'scenesync_append_seconds_sum')]
       const applied0 = await B.cmd<number>('eval', { expr: "session.content.stats['geometry_applied']" })
       const edit = await A.exec<{ t0: number; exit_ms: number; encode_ms: number; z: number; sent: number }>(EDIT, { ID: made.id, DZ: 0.25 })
       const t1 = await B.until<number>(HOLDS, { ID: made.id, N: made.vertices, Z: edit.z }, 300)
-      await A.cmd('barrier', {}, 120_000)
+      await A.cmd('barrier', { timeout: 600 }, 700_000)
       const [c1, s1] = [await metric(server.http, 'scenesync_append_seconds_count'), await metric(server.http, 'scenesync_append_seconds_sum')]
       const applyMs = (await B.cmd<number>('eval', { expr: "session.content.stats['last_apply_s']" })) * 1000
       const applied = (await B.cmd<number>('eval', { expr: "session.content.stats['geometry_applied']" })) - applied0
@@ -166,9 +169,9 @@ export async function runScene(): Promise<Record<string, unknown>> {
 
     log(`join: A makes ${JOIN_OBJECTS} objects of ${(JOIN_SUBDIV + 1) ** 2} vertices`)
     const total = await A.exec<number>(MANY, { S: JOIN_SUBDIV, COUNT: JOIN_OBJECTS })
-    await A.cmd('barrier', {}, 300_000)
+    await A.cmd('barrier', { timeout: 900 }, 1_000_000)
     await B.until(`sum(len(o.data.vertices) for o in bpy.context.scene.objects if o.name.startswith('Tile')) == N`, { N: total }, 600)
-    await B.cmd('barrier', {}, 300_000)
+    await B.cmd('barrier', { timeout: 900 }, 1_000_000)
     const C = await start('C')
     blenders.push(C)
     await C.exec(EMPTY)
