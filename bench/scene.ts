@@ -16,6 +16,7 @@
  *
  * Progress goes to stderr; the figures are returned (bench/run.ts prints them).
  */
+import fs from 'node:fs'
 import path from 'node:path'
 import { Blender, Server, agentCommand, findBlender, freePort, getJson } from '../test/e2e/blender-harness.js'
 import { startFrameTap } from '../test/helpers/frame-tap.js'
@@ -103,6 +104,39 @@ async function metric(http: string, name: string): Promise<number> {
 
 const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d
 
+/** CPU time (user + system, ms) a process has used; a loaded machine stretches wall time, not this. */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return 0
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100
+  } catch {
+    return 0
+  }
+}
+
+/** The agent a Blender started: its child process running node. */
+function agentPid(blenderPid: number | undefined): number | undefined {
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8')
+      const comm = /\((.*)\)/.exec(stat)![1]
+      const ppid = Number(stat.split(') ')[1]!.split(' ')[1])
+      if (ppid === blenderPid && comm === 'node') return Number(d)
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined
+}
+
+/** CPU ms per process between two calls. */
+function cpuMeter(procs: Record<string, number | undefined>): () => Record<string, number> {
+  const start = Object.fromEntries(Object.entries(procs).map(([k, pid]) => [k, cpuMs(pid)]))
+  return () => Object.fromEntries(Object.entries(procs).map(([k, pid]) => [k, round(cpuMs(pid) - start[k]!)]))
+}
+
 export async function runScene(): Promise<Record<string, unknown>> {
   const blender = findBlender()
   if (!blender) throw new Error('the scene benchmark needs Blender: install it (Debian: apt-get install blender) or set SCENESYNC_BLENDER')
@@ -122,6 +156,7 @@ export async function runScene(): Promise<Record<string, unknown>> {
   try {
     await connect(A, 'A', `ws://127.0.0.1:${tap.port}`)
     await connect(B, 'B', server.ws)
+    const procs = { blender_a: A.child.pid, agent_a: agentPid(A.child.pid), server: server.child.pid, agent_b: agentPid(B.child.pid), blender_b: B.child.pid }
     let ids100k = ''
     for (const [label, s] of SIZES) {
       const made = await A.exec<{ id: string; vertices: number }>(CREATE, { S: s, NAME: `Grid${label}` })
@@ -132,8 +167,10 @@ export async function runScene(): Promise<Record<string, unknown>> {
       tap.reset()
       const [c0, s0] = [await metric(server.http, 'scenesync_append_seconds_count'), await metric(server.http, 'scenesync_append_seconds_sum')]
       const applied0 = await B.cmd<number>('eval', { expr: "session.content.stats['geometry_applied']" })
+      const cpu = cpuMeter(procs)
       const edit = await A.exec<{ t0: number; exit_ms: number; encode_ms: number; z: number; sent: number }>(EDIT, { ID: made.id, DZ: 0.25 })
       const t1 = await B.until<number>(HOLDS, { ID: made.id, N: made.vertices, Z: edit.z }, 300)
+      const cpuUsed = cpu()
       await A.cmd('barrier', { timeout: 600 }, 700_000)
       const [c1, s1] = [await metric(server.http, 'scenesync_append_seconds_count'), await metric(server.http, 'scenesync_append_seconds_sum')]
       const applyMs = (await B.cmd<number>('eval', { expr: "session.content.stats['last_apply_s']" })) * 1000
@@ -148,6 +185,8 @@ export async function runScene(): Promise<Record<string, unknown>> {
         append_ms_mean: round(((s1 - s0) / Math.max(1, c1 - c0)) * 1000, 2),
         apply_ms: round(applyMs),
         applied_in_b: applied,
+        // CPU each process spent from the edit to B holding it (includes the drivers' polling, ~1 ms per 10 ms).
+        cpu_ms: cpuUsed,
       }
       log(`${label}: ${JSON.stringify(figures)}`)
       out[`mesh_${label}`] = figures
@@ -176,13 +215,17 @@ export async function runScene(): Promise<Record<string, unknown>> {
     blenders.push(C)
     await C.exec(EMPTY)
     await C.cmd('config', { server_url: server.ws, room: ROOM, display_name: 'C', agent_command: agentCommand(path.join(dir, 'journal-C')) })
+    const joinCpu = cpuMeter({ server: server.child.pid, blender_c: C.child.pid })
     const t0 = Date.now()
     await C.cmd('connect', {}, 600_000)
     await C.until(`sum(len(o.data.vertices) for o in bpy.context.scene.objects if o.name.startswith('Tile')) == N`, { N: total }, 600)
     const joinS = (Date.now() - t0) / 1000
+    // C's agent started with the join: all of its CPU is the join's.
+    const joinCpuMs = { ...joinCpu(), agent_c: round(cpuMs(agentPid(C.child.pid))) }
     const scene = await getJson<{ data: unknown[] }>(`${server.http}/rooms/${ROOM}/scene`)
     out.join_2m_vertices_s = round(joinS, 2)
-    out.join = { objects: JOIN_OBJECTS, vertices: total, data_blocks_in_room: scene.data.length, apply_s: round(await C.cmd<number>('eval', { expr: "session.content.stats['apply_s']" }), 2) }
+    out.join = { objects: JOIN_OBJECTS, vertices: total, data_blocks_in_room: scene.data.length, apply_s: round(await C.cmd<number>('eval', { expr: "session.content.stats['apply_s']" }), 2), cpu_ms: joinCpuMs }
+    out.load_average = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number)
     log(`join: ${joinS.toFixed(2)} s for ${total} vertices`)
     out.targets = { mesh_100k_edit_to_peer_ms: 300, mesh_1m_edit_to_peer_ms: 2000, join_2m_vertices_s: 5, log_bytes_per_move_100k_object: 100 }
     return out
