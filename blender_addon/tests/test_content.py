@@ -252,9 +252,11 @@ class ApplyingTest(ContentCase):
         self.assertEqual(self.c.data['ld']['settings']['energy'], 20.0)
         self.assertEqual([o.get('settings') for o in self.ops('data')], [{'energy': 20.0}])
 
-    def test_a_type_that_cannot_be_built_is_listed_with_the_reason(self):
-        self.start(objects=[obj_msg('t', 'Title', type='FONT')])
+    def test_a_type_that_cannot_be_built_is_listed_with_the_reason_and_its_links_are_never_overwritten(self):
+        self.start(objects=[dict(obj_msg('t', 'Title', type='FONT'), data='text-data', collections=['@scene'])])
         self.assertEqual(list(self.s.content.unsupported.values()), [('Title', 'FONT', 'text objects are not synced yet')])
+        self.c.depsgraph(self.s, objects=['t'], structure=True)
+        self.assertEqual(self.ops('link'), [], 'the empty standing in for it sends no link (it would clear the data)')
 
     def test_the_active_camera_is_applied(self):
         self.start(objects=[dict(obj_msg('cam', 'Camera', type='CAMERA'), data='cd')],

@@ -19,19 +19,26 @@ class BlenderContent(ContentWorld):
         self.col_known = {}             # collection id -> pointer
         self._index = None
         self._in_scene = None
+        self._call = None
 
     @staticmethod
     def scene():
         return bpy.context.scene
 
     def begin(self) -> None:
-        self._index = None
-        self._in_scene = None
+        """Called at each entry of the content sync; the index is dropped only when
+        a new main-thread call began (the session's BlenderWorld.begin makes a new
+        index dict for each), so 200 messages in one timer tick build it once."""
+        call = self.objects._index
+        if call is not self._call:
+            self._call = call
+            self._index = None
+            self._in_scene = None
 
     def forget_pointers(self) -> None:
         """After undo or a file load, addresses no longer tell data blocks apart."""
         self.known, self.col_known = {}, {}
-        self.begin()
+        self._call = self._index = self._in_scene = None
 
     # -- data blocks --------------------------------------------------------------
 

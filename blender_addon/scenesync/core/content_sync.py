@@ -207,8 +207,8 @@ class ContentSync:
         self._undoing = False
 
     def _send_refs(self, s, oid) -> None:
-        if oid not in s.base:
-            return
+        if oid not in s.base or oid in self.unsupported:
+            return  # an empty standing in for a type we cannot build: its links are the doc's
         local = self.world.object_refs(oid)
         if local is None:
             return
@@ -556,6 +556,8 @@ class ContentSync:
         if r.type and r.type not in BUILDABLE and r.type != 'EMPTY':
             self.unsupported[r.id] = (r.name or r.id, r.type, UNSUPPORTED.get(r.type, 'this type is not synced yet'))
             s.changed = True
+            if r.collections:
+                self.world.set_object_collections(r.id, list(r.collections))
             return
         local = self.world.object_refs(r.id)
         if local is None:
