@@ -39,7 +39,7 @@ class VIEW3D_PT_scenesync(bpy.types.Panel):
             box.alert = True
             for i, line in enumerate(textwrap.wrap(s.error, 40)[:6]):
                 box.label(text=line, icon='ERROR' if i == 0 else 'BLANK1')
-        _content(layout, s)
+        _content(layout, s, _chars(context))
         peers = context.window_manager.scenesync_peers
         if s.connected:
             layout.label(text=f'Others here: {len(peers)}')
@@ -53,21 +53,31 @@ class VIEW3D_PT_scenesync(bpy.types.Panel):
                 layout.label(text=f'    selected: {peer.selection}')
 
 
-def _content(layout, s) -> None:
+def _chars(context) -> int:
+    """How many characters fit on a line of the sidebar as wide as it is now."""
+    region = getattr(context, 'region', None)
+    scale = context.preferences.system.ui_scale if context.preferences else 1.0
+    width = region.width if region is not None else 300
+    # About 8.5 px a character at scale 1, and room for an icon and the box's margins.
+    return max(14, int((width - 40 * scale) / (8.5 * scale)))
+
+
+def _content(layout, s, chars) -> None:
     """What happened to scene content that the person should know."""
     from .core.content_sync import describe
     d = describe(s)
     if d['waiting']:
-        layout.label(text=f'{d["waiting"]} change(s) from others wait until you leave edit mode', icon='TIME')
+        for i, part in enumerate(textwrap.wrap(f'{d["waiting"]} change(s) from others wait until you leave edit mode', chars)):
+            layout.label(text=part, icon='TIME' if i == 0 else 'BLANK1')
     if d['unsupported']:
         box = layout.box()
         box.label(text='Arrived as empties:', icon='INFO')
         for line in d['unsupported'][:6]:
-            for i, part in enumerate(textwrap.wrap(line, 40)):
+            for part in textwrap.wrap(line, chars):
                 box.label(text=part, icon='BLANK1')
     for note in d['notices'][-3:]:
         box = layout.box()
-        for i, part in enumerate(textwrap.wrap(note, 40)[:4]):
+        for i, part in enumerate(textwrap.wrap(note, chars)[:5]):
             box.label(text=part, icon='INFO' if i == 0 else 'BLANK1')
 
 
