@@ -18,7 +18,7 @@ import { Journal } from './journal.js'
 import { ContentBridge } from './content-bridge.js'
 import type { ContentOp } from './content-protocol.js'
 import { GeometryCache } from './geometry-cache.js'
-import { clockIn } from './chunk-writer.js'
+
 
 export const LOCAL_ORIGIN = Symbol('scenesync-agent-local')
 const JOURNAL_ORIGIN = Symbol('scenesync-agent-journal')
@@ -139,7 +139,7 @@ export class Agent {
     this.provider.messageHandlers[0] = (encoder, decoder, provider, emitSynced, type) => {
       const peek = decoding.clone(decoder)
       const sub = decoding.readVarUint(peek)
-      if (sub === 1 || sub === 2) this.content.writer.acknowledge(clockIn(decoding.readVarUint8Array(peek), doc.clientID))
+      if (sub === 2) this.content.writer.echoed(decoding.readVarUint8Array(peek))
       return sync(encoder, decoder, provider, emitSynced, type)
     }
     this.provider.awareness.on('change', () => this.reportPeers())

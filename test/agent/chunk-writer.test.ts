@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { CHUNK_BYTES, SceneDoc, encodeGeometry, geometryHash } from '../../src/crdt/index.js'
-import { ChunkWriter, clockIn } from '../../src/agent/chunk-writer.js'
+import { ChunkWriter } from '../../src/agent/chunk-writer.js'
 import { DEFAULT_LIMITS } from '../../src/server/connection.js'
 import { gridMesh } from '../helpers/geometry-arb.js'
 import { waitFor } from '../helpers/server.js'
@@ -29,11 +29,11 @@ describe('chunk writer', () => {
     for (let i = 0; i < 200 && !done; i++) {
       await new Promise((r) => setImmediate(r))
       worst = Math.max(worst, unacked())
-      // The server takes one update per turn and echoes it.
+      // The server takes one update per turn and echoes it, byte for byte.
       const u = sent.shift()
       if (u) {
         Y.applyUpdate(server, u)
-        writer.acknowledge(clockIn(u, scene.doc.clientID))
+        writer.echoed(u.slice())
       }
     }
     expect(done).toBe(true)
