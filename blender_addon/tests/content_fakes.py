@@ -115,7 +115,7 @@ class FakeContent(ContentWorld):
         o = self.objects.objs.get(oid)
         return None if o is None else o['type']
 
-    def set_object_data(self, oid, did):
+    def set_object_data(self, oid, did, drop_old=False):
         self.writes.append(('link', oid))
         self.links.setdefault(oid, [None, (), ('@scene',)])[0] = did
         return True

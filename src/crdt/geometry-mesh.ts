@@ -26,8 +26,8 @@ export interface MeshGeometry {
   faceSizes: Uint32Array
   /** Per face, 1 when shaded smooth; null when every face is flat. */
   smooth: Uint8Array | null
-  /** Per face, its material slot; null when every face uses slot 0. */
-  materialIndices: Uint16Array | null
+  /** Per face, its material slot (0..32767); null when every face uses slot 0. */
+  materialIndices: Uint32Array | null
   /** Per edge, 1 when marked sharp; null when none is. */
   sharpEdges: Uint8Array | null
   uvLayers: UvLayer[]
@@ -37,6 +37,8 @@ export interface MeshGeometry {
 }
 
 export const MAX_UV_LAYERS = 8
+/** Blender's material slots are numbered by a short. */
+const MAX_MATERIAL_SLOT = 32767
 const MAX_LAYER_NAME_BYTES = 63
 
 export function meshSections(m: MeshGeometry): Section[] {
@@ -68,7 +70,7 @@ export function meshSections(m: MeshGeometry): Section[] {
   return out
 }
 
-function anySet(a: Uint8Array | Uint16Array | null): boolean {
+function anySet(a: Uint8Array | Uint32Array | null): boolean {
   if (!a) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== 0) return true
   return false
@@ -85,7 +87,7 @@ export function readMesh(c: Container): MeshGeometry {
     faceStarts: arrayOf(c, 'FSTA', Uint32Array, F, true),
     faceSizes: arrayOf(c, 'FSIZ', Uint32Array, F, true),
     smooth: arrayOf(c, 'FSMO', Uint8Array, F, false),
-    materialIndices: arrayOf(c, 'FMAT', Uint16Array, F, false),
+    materialIndices: arrayOf(c, 'FMAT', Uint32Array, F, false),
     sharpEdges: arrayOf(c, 'ESHP', Uint8Array, E, false),
     uvLayers: (c.sections.get('UVMP') ?? []).map((s, i) => readUv(s, i, L)),
     activeUv,
@@ -156,6 +158,7 @@ export function checkMesh(m: MeshGeometry): void {
     next = start + size
   }
   if (next !== L) fail(`the faces use ${next} loops, the mesh has ${L}`)
+  if (m.materialIndices) for (let f = 0; f < F; f++) if (m.materialIndices[f]! > MAX_MATERIAL_SLOT) fail(`face ${f}: material slot ${m.materialIndices[f]} is over ${MAX_MATERIAL_SLOT}`)
   checkFlags(m.smooth, 'smooth flag')
   checkFlags(m.sharpEdges, 'sharp edge flag')
   if (m.uvLayers.length > MAX_UV_LAYERS) fail(`at most ${MAX_UV_LAYERS} UV layers, got ${m.uvLayers.length}`)

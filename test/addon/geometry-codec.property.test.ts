@@ -21,7 +21,7 @@ sys.path.insert(0, sys.argv[1])
 from array import array
 from core import geometry as G
 TC = {'positions': 'f', 'edges': 'I', 'loop_vertices': 'I', 'loop_edges': 'I', 'face_starts': 'I', 'face_sizes': 'I',
-      'smooth': 'B', 'material_indices': 'H', 'sharp_edges': 'B', 'parents': 'i', 'heads': 'f', 'tails': 'f', 'rolls': 'f',
+      'smooth': 'B', 'material_indices': 'I', 'sharp_edges': 'B', 'parents': 'i', 'heads': 'f', 'tails': 'f', 'rolls': 'f',
       'flags': 'B', 'types': 'B', 'counts': 'I', 'orders': 'I', 'resolutions': 'I', 'materials': 'I',
       'bezier_co': 'f', 'bezier_left': 'f', 'bezier_right': 'f', 'bezier_handle_types': 'B', 'bezier_radius': 'f',
       'bezier_tilt': 'f', 'point_co': 'f', 'point_radius': 'f', 'point_tilt': 'f'}

@@ -49,7 +49,7 @@ export function meshFrom(positions: number[], faces: number[][], opts: { looseEd
     faceStarts: new Uint32Array(starts),
     faceSizes: new Uint32Array(sizes),
     smooth: opts.smooth ? new Uint8Array(opts.smooth.map(Number)) : null,
-    materialIndices: opts.materials ? new Uint16Array(opts.materials) : null,
+    materialIndices: opts.materials ? new Uint32Array(opts.materials) : null,
     sharpEdges: opts.sharp ? new Uint8Array(Array.from({ length: E }, (_, e) => Number(opts.sharp!(e)))) : null,
     uvLayers: (opts.uvLayers ?? []).map((name) => ({ name, uv: new Float32Array(Array.from({ length: L * 2 }, () => Math.fround(rnd()))) })),
     activeUv: 0,

@@ -43,7 +43,7 @@ def read_geometry(me) -> list:
         'face_starts': _get(me.polygons, 'loop_start', G.U32, F),
         'face_sizes': _get(me.polygons, 'loop_total', G.U32, F),
         'smooth': _get(me.polygons, 'use_smooth', G.U8, F),
-        'material_indices': _get(me.polygons, 'material_index', G.U16, F),
+        'material_indices': _get(me.polygons, 'material_index', G.U32, F),
         'sharp_edges': _get(me.edges, 'use_edge_sharp', G.U8, E),
         'uv_layers': uvs,
         'active_uv': max(0, me.uv_layers.active_index) if uvs else 0,
@@ -75,6 +75,8 @@ def write_geometry(me, data) -> None:
         if m['smooth'] is not None:
             me.polygons.foreach_set('use_smooth', m['smooth'])
         if m['material_indices'] is not None:
+            # Through polygons, not the "material_index" attribute: in Blender 3.4 a generic
+            # attribute made under that name is not the one faces render with.
             me.polygons.foreach_set('material_index', m['material_indices'])
     if E and m['sharp_edges'] is not None:
         me.edges.foreach_set('use_edge_sharp', m['sharp_edges'])

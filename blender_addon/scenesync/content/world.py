@@ -181,7 +181,7 @@ class BlenderContent(ContentWorld):
         o = self.objects.obj(oid)
         return None if o is None else o.type
 
-    def set_object_data(self, oid, did) -> bool:
+    def set_object_data(self, oid, did, drop_old=False) -> bool:
         o = self.objects.obj(oid)
         db = self._db(did) if did is not None else None
         if o is None or db is None or BUILDABLE.get(o.type) != kind_of(db):
@@ -189,9 +189,14 @@ class BlenderContent(ContentWorld):
         if o.data != db:
             old = o.data
             o.data = db
-            # The empty data block the object was created with is nobody's.
-            if old is not None and old.users == 0 and not getattr(old, PROP):
+            # The empty data block the object was created with is nobody's; it would
+            # keep its name (Cube.001) from the data block that comes in.
+            if drop_old and old is not None and old.users == 0:
+                old_id = getattr(old, PROP)
                 stores()[kind_of(old)].remove(old)
+                if old_id and self._index is not None:
+                    self._index.pop(old_id, None)
+                    self.known.pop(old_id, None)
         return True
 
     def set_object_materials(self, oid, materials) -> None:

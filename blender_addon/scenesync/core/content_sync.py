@@ -576,7 +576,8 @@ class ContentSync:
             a = self._decide(s, key, remote, base[i], local[i], bound)
             if a == 'apply':
                 if field == 'data':
-                    if not self.world.set_object_data(r.id, remote):
+                    old = local[0]
+                    if not self.world.set_object_data(r.id, remote, drop_old=old is not None and old not in self.data):
                         continue
                     d = self.data.get(remote)
                     if d is not None and d.doc_name:

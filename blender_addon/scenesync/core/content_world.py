@@ -74,7 +74,9 @@ class ContentWorld:
     def object_type(self, oid):
         raise NotImplementedError
 
-    def set_object_data(self, oid, did) -> bool:
+    def set_object_data(self, oid, did, drop_old=False) -> bool:
+        """``drop_old``: the data block it had is not the doc's (the empty one it was
+        created with): remove it once nobody uses it."""
         raise NotImplementedError
 
     def set_object_materials(self, oid, materials) -> None:

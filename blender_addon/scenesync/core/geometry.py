@@ -187,7 +187,7 @@ def encode_mesh(m: dict) -> bytes:
 def mesh_parts(m: dict) -> list:
     """``m``: positions (f, 3/vertex), edges (I, 2/edge), loop_vertices, loop_edges
     (I, 1/loop), face_starts, face_sizes (I, 1/face); optional smooth (B/face),
-    material_indices (H/face), sharp_edges (B/edge), all dropped when all zero;
+    material_indices (I/face), sharp_edges (B/edge), all dropped when all zero;
     uv_layers: [(name, array f of 2/loop)], active_uv, active_render_uv."""
     V, E, L, F = len(m['positions']) // 3, len(m['edges']) // 2, len(m['loop_vertices']), len(m['face_sizes'])
     uvs = m.get('uv_layers') or []
@@ -213,7 +213,7 @@ def decode_mesh(sections) -> dict:
         'face_starts': _array(sections, 'FSTA', U32, F),
         'face_sizes': _array(sections, 'FSIZ', U32, F),
         'smooth': _array(sections, 'FSMO', U8, F, False),
-        'material_indices': _array(sections, 'FMAT', U16, F, False),
+        'material_indices': _array(sections, 'FMAT', U32, F, False),
         'sharp_edges': _array(sections, 'ESHP', U8, E, False),
         'uv_layers': [], 'active_uv': active, 'active_render_uv': render,
         'counts': (V, E, L, F),
