@@ -5,11 +5,13 @@
 import type http from 'node:http'
 import { type At, TimeTravel } from '../projection/time-travel.js'
 import type { SqlDatabase } from '../projection/sql.js'
+import type { EventLog } from '../log/event-log.js'
 import type { Metrics } from './metrics.js'
 import { exportRoutes } from './routes/export.js'
 import { objectHistoryRoutes } from './routes/object-history.js'
 import type { Route } from './routes/room-route.js'
 import { timelineRoutes } from './routes/timeline.js'
+import { matchDataRoute, serveData } from './routes/data.js'
 import { TokenError, verifyToken } from './tokens.js'
 
 export interface HttpApiOptions {
@@ -21,6 +23,8 @@ export interface HttpApiOptions {
   refreshMetrics?: () => void
   /** What is wrong now; /healthz reports "degraded" with these (reads still work). */
   health?: () => string[]
+  /** The log, for geometry bytes at a past point (routes/data.ts). */
+  log?: EventLog
 }
 
 class HttpError extends Error {
@@ -77,6 +81,12 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
         opts.refreshMetrics?.()
         return send(res, 200, opts.metrics.render(), 'text/plain; version=0.0.4')
       }
+      const data = matchDataRoute(url.pathname)
+      if (data) {
+        authorize(req, data.room)
+        if (!tt) throw new HttpError(503, 'this server runs without a projection')
+        return void serveData(tt, opts.log ?? null, data, parseAt(url.searchParams.get('at'), 'at'), url, res)
+      }
       for (const route of routes) if (route(req, res, url)) return
       const scene = /^\/rooms\/([^/]+)\/scene$/.exec(url.pathname)
       if (!scene) throw new HttpError(404, `no route for ${url.pathname}`)
@@ -84,7 +94,7 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
       authorize(req, room)
       if (!tt) throw new HttpError(503, 'this server runs without a projection')
       const at = parseAt(url.searchParams.get('at'), 'at')
-      return send(res, 200, { room, at: tt.resolve(at), objects: tt.sceneAt(room, at) })
+      return send(res, 200, { room, at: tt.resolve(at), objects: tt.sceneAt(room, at), ...tt.contentAt(room, at) })
     } catch (e) {
       if (e instanceof HttpError) return send(res, e.status, { error: e.message })
       return send(res, 500, { error: (e as Error).message })
