@@ -101,12 +101,24 @@ def read_live(scene, layer):
     return live, extra, {o.name for o in idx.unid}, pointers
 
 
+def _past_block(p: PastObject):
+    """The data block the object showed then, when this file still holds it
+    (a deleted object's mesh stays until the file is saved and opened again)."""
+    from . import runtime
+    cw = getattr(runtime.session.content, 'world', None)
+    if not p.data or cw is None:
+        return None
+    db = cw.block(p.data)
+    return db if db is not None and not isinstance(db, (bpy.types.Material, bpy.types.Collection)) else None
+
+
 def _make_ghost(scene, p: PastObject, layer):
     maker = _GHOST_DATA.get(p.type)
     name = p.name or 'Object'
-    o = bpy.data.objects.new(name, maker(name) if maker else None)
+    data = _past_block(p)
+    o = bpy.data.objects.new(name, data if data is not None else maker(name) if maker else None)
     if o.data is None:
-        # No geometry to show: a box at its place, so people see where it was.
+        # No data to show: a box at its place, so people see where it was.
         o.empty_display_type = 'CUBE'
         o.empty_display_size = 0.5
     o[GHOST] = p.id
@@ -120,7 +132,9 @@ def _make_ghost(scene, p: PastObject, layer):
 def remove_ghost(o) -> None:
     data = o.data
     bpy.data.objects.remove(o, do_unlink=True)
-    if data is not None and data.users == 0:
+    # Only what was made for the ghost: a synced data block (it has an id) stays,
+    # a restore may bring its object back.
+    if data is not None and data.users == 0 and not getattr(data, PROP, ''):
         bpy.data.batch_remove([data])
 
 

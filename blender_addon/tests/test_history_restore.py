@@ -75,5 +75,35 @@ class RestoreTest(unittest.TestCase):
             R.restore(self.s, self.w, self.then)
 
 
+class RestoreContentTest(unittest.TestCase):
+    def test_D1_an_object_brought_back_shows_the_data_block_it_showed_then(self):
+        import os
+        import tempfile
+        from content_fakes import FakeContent, mesh_bytes
+        from fakes import Clock, FakeAgent
+        from core.session import Session
+        s = Session(clock=Clock(), log=lambda m: None)
+        w = FakeWorld()
+        c = FakeContent(w)
+        # The deleted object's mesh is still in the file (no users; gone on save and reopen).
+        c.add_data('m1', 'MESH', 'Suzanne', {}, mesh_bytes())
+        s.content.world = c
+        s.content.outbox = os.path.join(tempfile.mkdtemp(prefix='scenesync-restore-'), 'outbox')
+        agent = FakeAgent()
+        s.connect(agent, ('ws://test', 'room'))
+        agent.push({'type': 'status', 'status': 'synced'})
+        agent.push({'type': 'scene', 'objects': [], 'data': [{'id': 'm1', 'kind': 'MESH', 'name': 'Suzanne', 'settings': {}}],
+                    'collections': [], 'settings': {'camera': None}})
+        s.pump(w)
+        agent.take()
+        gone = PastObject('gone', 'Monkey', 'MESH', None, True, xf(3), {}, data='m1')
+        res = R.restore(s, w, {'gone': gone})
+        self.assertEqual(res.recreated, ['gone'])
+        ops = agent.ops()
+        link = [o for o in ops if o['op'] == 'link' and o['id'] == 'gone']
+        self.assertEqual([o.get('data') for o in link], ['m1'], f'the link names the mesh it showed: {ops}')
+        self.assertEqual(c.links['gone'][0], 'm1')
+
+
 if __name__ == '__main__':
     unittest.main()

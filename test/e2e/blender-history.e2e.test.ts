@@ -23,6 +23,7 @@ const RIG = '7d0c5a3e-0000-4000-8000-00000000f1a9'
 interface SceneObject {
   id: string
   name: string
+  data: string | null
   parent: string | null
   visible: boolean
   xform: Xf
@@ -59,6 +60,8 @@ describe('History in Blender: timeline, preview, play, bake, restore', { timeout
   let B: Blender
   let crate: string
   let marker: string
+  /** A mesh object deleted with the marker: its mesh stays in A's file. */
+  let box: string
   /** A moment in the middle of the crate's moves, and the room's scene then. */
   let mid: Entry
 
@@ -130,10 +133,11 @@ result = res`)
       await b.cmd('barrier')
     }
     // B records the history: a crate moved in steps, the rig posed, a marker renamed, hidden, deleted.
-    ;[crate, marker] = await B.exec<[string, string]>(`
+    ;[crate, marker, box] = await B.exec<[string, string, string]>(`
 c = new_object('Crate'); m = new_object('Marker', 'EMPTY'); m.location = (0, 3, 0)
+b = new_object('Box'); b.location = (0, -3, 0)
 tick()
-result = [getattr(c, PROP), getattr(m, PROP)]`)
+result = [getattr(c, PROP), getattr(m, PROP), getattr(b, PROP)]`)
     await B.cmd('barrier')
     await B.exec(`
 c, rig = obj(CRATE), obj(RIG_ID)
@@ -146,7 +150,7 @@ for k in range(1, 21):
     await B.cmd('barrier')
     await B.exec(`obj(MARKER).hide_set(True); tick()`, { MARKER: marker })
     await B.cmd('barrier')
-    await B.exec(`bpy.data.objects.remove(obj(MARKER), do_unlink=True); tick()`, { MARKER: marker })
+    await B.exec(`bpy.data.objects.remove(obj(MARKER), do_unlink=True); bpy.data.objects.remove(obj(BOX), do_unlink=True); tick()`, { MARKER: marker, BOX: box })
     await B.cmd('barrier')
     await A.until('obj(MARKER) is None and abs(obj(CRATE).location.x - 10) < 1e-6', { MARKER: marker, CRATE: crate }, 30)
     await projected()
@@ -184,6 +188,12 @@ for k in range(1, 21):
     const { then } = await expectShows(viewed)
     expect(then.some((o) => o.id === marker), 'the marker existed then').toBe(true)
     expect(await A.cmd<boolean>('eval', { expr: `any(o.get('scenesync_ghost') == M for o in bpy.context.scene.objects)`, vars: { M: marker } }), 'the deleted marker stands in as a ghost').toBe(true)
+    const boxThen = then.find((o) => o.id === box)!
+    expect(boxThen.data, 'the box showed a mesh then').toBeTruthy()
+    expect(
+      await A.cmd('eval', { expr: `[o.data.scenesync_id for o in bpy.context.scene.objects if o.get('scenesync_ghost') == B and o.data]`, vars: { B: box } }),
+      "the deleted box's ghost shows its mesh, still in A's file",
+    ).toEqual([boxThen.data])
 
     // Meanwhile B moves the crate, and A's person nudges it by accident.
     await B.exec(`obj(CRATE).location = (9, 9, 9); tick()`, { CRATE: crate })
@@ -389,6 +399,9 @@ bpy.ops.scenesync.history_play()`, { T0: first.time, T1: last.time, CRATE: crate
     await B.until('obj(MARKER) is not None and xclose(obj(CRATE), X)', { MARKER: marker, CRATE: crate, X: wantCrate.xform }, 30)
     const b = await B.cmd<Record<string, { name: string; visible: boolean; xform: Xf; pose: Record<string, Xf> }>>('state')
     expect(b[marker]!.name).toBe(wantMarker.name)
+    // The box comes back showing the mesh it showed then, for B too.
+    const wantBox = then.find((o) => o.id === box)!
+    await B.until('obj(BOX) is not None and obj(BOX).data is not None and obj(BOX).data.scenesync_id == D', { BOX: box, D: wantBox.data }, 30)
     expect(xfClose(b[marker]!.xform, wantMarker.xform)).toBe(true)
     expect(xfClose(b[RIG]!.pose.spine, then.find((o) => o.id === RIG)!.pose.spine)).toBe(true)
     await projected()
@@ -397,6 +410,7 @@ bpy.ops.scenesync.history_play()`, { T0: first.time, T1: last.time, CRATE: crate
     const ids = after[0]!.changes.map((c) => c.id)
     expect(ids).toContain(crate)
     expect(ids).toContain(marker)
+    expect(ids).toContain(box)
     const markerPoints = (await api<{ points: Point[] }>(`/objects/${marker}/history`)).points
     expect(markerPoints.at(-2)!.deleted).toBe(true)
     expect(markerPoints.at(-1)).toMatchObject({ user: 'A', deleted: false, what: ['created'] })

@@ -59,6 +59,7 @@ def restore(s, world, past: dict, ids=None) -> RestoreResult:
                 continue
             s.removed.pop(oid, None)
             made.append(oid)
+            _take_back_data(s, oid, p)
     # Fields after every creation, so a parent brought back in the same restore exists.
     for oid in targets:
         p = past.get(oid)
@@ -92,6 +93,17 @@ def restore(s, world, past: dict, ids=None) -> RestoreResult:
     res.ops = len(s._out) - n0
     s._commit()
     return res
+
+
+def _take_back_data(s, oid: str, p) -> None:
+    """An object brought back shows the data block it showed then (its mesh, its
+    rig), when this file still holds it: a deleted object's data stays until the
+    file is saved and opened again. The link then goes out with the upsert."""
+    content = getattr(s, 'content', None)
+    cw = getattr(content, 'world', None)
+    if p.data and cw is not None:
+        cw.begin()
+        cw.set_object_data(oid, p.data, drop_old=True)
 
 
 def _send_differences(s, world, oid: str) -> bool:
