@@ -28,7 +28,7 @@ if 'bpy' in locals():
                content.values, content.mesh, content.armature, content.curve, content.material,  # noqa: F821
                content.light, content.camera, content.collection, content, content.world, content.glue,  # noqa: F821
                blender_world, props, ui_state, runtime, operators, panel, presence,  # noqa: F821
-               history_scene, history_bake, history_preview, history, history_play, history_jobs, history_ops, history_panel):  # noqa: F821
+               history_scene, history_geometry, history_bake, history_preview, history, history_play, history_jobs, history_ops, history_panel):  # noqa: F821
         importlib.reload(_m)
 
 import bpy  # noqa: E402

@@ -13,6 +13,7 @@ import time
 
 import bpy
 
+from . import history_geometry as HG
 from . import history_preview as HP
 from . import history_scene as HS
 from . import runtime
@@ -38,6 +39,7 @@ class State:
         self.moment = None         # the moment asked for: {'time': ms} or {'seq', 'time'}
         self.viewed = None         # {'seq', 'time'} of the moment Blender shows
         self.past = None           # id -> PastObject at ``viewed`` (exact: what a restore writes)
+        self.past_scene = None     # the server's answer for ``viewed`` (data blocks too)
         self.preview = None        # history_preview.PreviewState while previewing
         self.play = None           # history_play.Playback
         self.bake = None           # history_jobs.BakeJob
@@ -193,12 +195,41 @@ def _shown(moment, scene: dict, fetch_ms: float) -> None:
     e = H.entries.at_or_before(seq)
     H.viewed = {'seq': seq, 'time': moment.get('time', e['time'] if e else None)}
     H.past = past
+    H.past_scene = scene
     H.previews_shown += 1
     H.last_shown_at = time.perf_counter()
     if 'seq' in moment:
         set_slider(H.span.factor(moment['time']))
+    _geometry(moment, scene, past)
     H.worker.submit('entries', lambda api, progress: (api.timeline(before=seq + 1, limit=6), api.timeline(after=seq, limit=3)))
     runtime.session.changed = True
+
+
+def _geometry(moment, scene: dict, past: dict) -> None:
+    """Meshes as they were at the moment ([D4]): those built already now, the
+    others once the worker has read them."""
+    st = H.preview
+    st.geometry_need = HG.wanted(st, scene)
+    missing = HG.apply(st, st.geometry_need)
+    if not missing:
+        return
+    names = {oid: (past[oid].name if oid in past and past[oid].name else 'Mesh') for oid in missing}
+
+    def fetch(api, progress):
+        got = {}
+        for oid, (did, seq, h) in missing.items():
+            if h not in got:
+                got[h] = (names[oid], api.data_geometry(did, seq), did)
+        return moment, got
+    H.worker.submit('geometry', fetch)
+
+
+def _geometry_fetched(value) -> None:
+    moment, got = value
+    if H.preview is None or H.play is not None or moment != H.moment:
+        return
+    HG.build(got)
+    HG.apply(H.preview, H.preview.geometry_need)
 
 
 def set_slider(f: float) -> None:
@@ -247,6 +278,8 @@ def _tick() -> None:
                     H.entries.add(page.get('entries'))
             elif r.slot == 'scene':
                 _shown(*r.value)
+            elif r.slot == 'geometry':
+                _geometry_fetched(r.value)
             elif r.slot == 'play':
                 history_play.ready(H, r.value)
             elif r.slot == 'bake':
@@ -296,6 +329,8 @@ def after_undo() -> bool:
     session's own undo handling must then not run)."""
     if H.preview is not None:
         HP.after_undo(H.preview, H.past)
+        if H.past is not None and H.moment is not None and H.past_scene is not None and H.play is None:
+            _geometry(H.moment, H.past_scene, H.past)
         return True
     runtime.world.begin()
     sc = runtime.world.scene()
@@ -322,6 +357,7 @@ def after_load() -> None:
     if HS.marked(sc):
         HS.reset_to_base(runtime.session, runtime.world)
         runtime.world.forget_pointers()
+    HG.tidy()
     held, H.held_over_load = H.held_over_load, None
     if held is not None and runtime.session.connected:
         # What arrived during the preview still counts (a delete above all).

@@ -6,6 +6,7 @@ When it reaches the end it stops there and shows that moment exactly.
 """
 import time
 
+from . import history_geometry as HG
 from . import history_preview as HP
 from .core.history_recording import Recording, scene_objects
 
@@ -43,6 +44,10 @@ def start(H, t0: float, t1, speed: float) -> bool:
             H.error = why
             return False
         H.preview = HP.enter()
+    else:
+        # Playback moves objects, not meshes: each shows its own again.
+        H.preview.geometry_need = {}
+        HG.apply(H.preview, {})
     H.error = ''
     H.play = Playback(t0, t1, speed)
     H.past = None

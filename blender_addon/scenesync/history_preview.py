@@ -10,6 +10,7 @@ then handles the held messages as if they had just arrived.
 """
 import bpy
 
+from . import history_geometry as HG
 from . import history_scene as HS
 from . import runtime
 from .core.history_preview import Hold, Preview
@@ -26,6 +27,8 @@ class PreviewState:
         self.hold = Hold()
         self.capturing = runtime.session.capturing
         self.shown_at = None      # the moment Blender shows (None: still the live scene)
+        self.geometry = {}        # id -> its own data id, for objects showing a past mesh
+        self.geometry_need = {}   # the past meshes the moment shown asks for (history_geometry)
 
 
 def can_enter():
@@ -82,6 +85,9 @@ def after_undo(st: PreviewState, target) -> None:
     if scene is None:
         return
     p = st.preview
+    # The undo step is from before any past mesh was built: objects show their own.
+    st.geometry = {}
+    HG.tidy()
     # An undo further back than the preview's start may lack live objects (or
     # hold ones made since): the live set comes back first, as on leaving.
     HS.tidy(HS.Index(scene), p.live, st.extra, st.unid, st.pointers, world.layer())
@@ -102,6 +108,7 @@ def leave(st: PreviewState, replay: bool = True) -> dict:
     out = {'brought_back': [], 'replayed': 0}
     if scene is not None:
         layer = world.layer()
+        HG.leave(st)
         idx = HS.Index(scene)
         plan = st.preview.back()
         HS.apply(plan, idx, layer, None)

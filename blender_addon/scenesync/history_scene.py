@@ -94,6 +94,7 @@ def read_live(scene, layer):
             'pinv': o.matrix_parent_inverse.copy(),
             'rot': (tuple(o.rotation_quaternion), tuple(o.rotation_euler), o.rotation_mode, tuple(o.rotation_axis_angle)),
             'data': (o.data.name, type(o.data).__name__) if o.data is not None else None,
+            'data_id': (getattr(o.data, PROP, '') or None) if o.data is not None else None,
             'bone_rot': {pb.name: (tuple(pb.rotation_quaternion), tuple(pb.rotation_euler), tuple(pb.rotation_axis_angle))
                          for pb in o.pose.bones} if pose else {},
         }

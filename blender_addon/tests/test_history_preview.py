@@ -3,7 +3,7 @@ live scene, and the messages kept aside meanwhile."""
 import unittest
 
 from fakes import FakeWorld, connected, obj_msg, xf
-from core.history_preview import Hold, Preview
+from core.history_preview import Hold, Preview, past_meshes
 from core.history_recording import PastObject
 
 
@@ -59,6 +59,23 @@ class PreviewTest(unittest.TestCase):
         self.p.step({'r': past('r', 'Rig', 0, type='ARMATURE', pose={'spine': xf(1), 'head': xf(1)}), **{k: self.live[k] for k in 'ab'}})
         plan = self.p.step({'r': past('r', 'Rig', 0, type='ARMATURE', pose={'spine': xf(2)}), **{k: self.live[k] for k in 'ab'}})
         self.assertEqual(plan.bones, {'r': {'spine': xf(2), 'head': xf(0)}})
+
+
+class PastMeshesTest(unittest.TestCase):
+    def test_D4_only_meshes_whose_geometry_differed_then_are_fetched(self):
+        g = lambda h, pending=False: {'hash': h, 'size': 10, 'chunks': 1, 'pending': pending}  # noqa: E731
+        scene = {'objects': [
+            {'id': 'a', 'type': 'MESH', 'data': 'm1'},      # older geometry then
+            {'id': 'b', 'type': 'MESH', 'data': 'm2'},      # the same as now
+            {'id': 'c', 'type': 'MESH', 'data': 'm3'},      # showed another mesh then (m3): left as it is
+            {'id': 'd', 'type': 'MESH', 'data': 'm4'},      # its bytes were not all in yet
+            {'id': 'e', 'type': 'EMPTY', 'data': None},
+            {'id': 'gone', 'type': 'MESH', 'data': 'm1'},   # not live
+        ], 'data': [{'id': 'm1', 'seq': 7, 'geometry': g('old')}, {'id': 'm2', 'seq': 3, 'geometry': g('same')},
+                    {'id': 'm3', 'seq': 2, 'geometry': g('x')}, {'id': 'm4', 'seq': 9, 'geometry': g('y', True)}]}
+        live = {'a': 'm1', 'b': 'm2', 'c': 'm9', 'd': 'm4', 'e': None}
+        now = {'m1': 'new', 'm2': 'same', 'm4': 'z'}
+        self.assertEqual(past_meshes(scene, live, now.get), {'a': ('m1', 7, 'old')})
 
 
 class HoldTest(unittest.TestCase):

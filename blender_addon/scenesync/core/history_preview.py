@@ -154,3 +154,27 @@ class Hold:
             n += 1
         session._commit()
         return n
+
+
+def past_meshes(scene: dict, live_data: dict, live_hash) -> dict:
+    """The live mesh objects that showed other geometry at a moment (a scene
+    answer): id -> (data id, the version's position, its hash). ``live_data``
+    maps each live object to the data id it shows now; ``live_hash(did)`` is
+    the hash of the geometry the room holds for it now (None when unknown).
+    An object that showed another data block then, or geometry whose bytes
+    were not all in yet, keeps what it shows."""
+    blocks = {d['id']: d for d in scene.get('data') or [] if isinstance(d, dict) and isinstance(d.get('id'), str)}
+    out = {}
+    for o in scene.get('objects') or []:
+        if not isinstance(o, dict):
+            continue
+        oid, did = o.get('id'), o.get('data')
+        if not isinstance(oid, str) or o.get('type') != 'MESH' or not isinstance(did, str) or live_data.get(oid) != did:
+            continue
+        b = blocks.get(did)
+        g = b.get('geometry') if b else None
+        if not isinstance(g, dict) or g.get('pending') or not isinstance(g.get('hash'), str) or not isinstance(b.get('seq'), int):
+            continue
+        if g['hash'] != live_hash(did):
+            out[oid] = (did, b['seq'], g['hash'])
+    return out
