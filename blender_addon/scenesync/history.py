@@ -291,6 +291,9 @@ def _tick() -> None:
         history_play.advance(H)
     if H.bake is not None:
         history_jobs.bake_write(H)
+    if H.preview is not None and H.preview.push_due and H.play is None and H.viewed is not None:
+        H.preview.push_due = False
+        runtime._push_undo('scenesync: viewing history')
     if H.preview is not None and H.preview.hold.agent_exited:
         leave()
     now = time.monotonic()

@@ -29,6 +29,11 @@ class PreviewState:
         self.shown_at = None      # the moment Blender shows (None: still the live scene)
         self.geometry = {}        # id -> its own data id, for objects showing a past mesh
         self.geometry_need = {}   # the past meshes the moment shown asks for (history_geometry)
+        # Blender's Ctrl+Z loads the step before the newest one. So the preview
+        # pushes two: the live scene as it begins, then (once a moment shows, and
+        # again after each undo) one holding the preview; Ctrl+Z then lands on the
+        # live scene, never on an older state that may lack objects or geometry.
+        self.push_due = True
 
 
 def can_enter():
@@ -50,9 +55,8 @@ def enter():
     world.begin()
     scene = world.scene()
     st = PreviewState(scene, world.layer())
-    # An undo step holding the live scene, unmarked: a Ctrl+Z while previewing
-    # lands on it rather than on some older state that lacks objects.
-    runtime._push_undo('scenesync: viewing history')
+    # The live scene, unmarked: where a Ctrl+Z while previewing lands.
+    runtime._push_undo('scenesync: live scene')
     world.forget_pointers()
     world.begin()
     scene = world.scene()
@@ -87,6 +91,7 @@ def after_undo(st: PreviewState, target) -> None:
     p = st.preview
     # The undo step is from before any past mesh was built: objects show their own.
     st.geometry = {}
+    st.push_due = True
     HG.tidy()
     # An undo further back than the preview's start may lack live objects (or
     # hold ones made since): the live set comes back first, as on leaving.
