@@ -3,9 +3,12 @@
  * reads served from the projection. Tokens come as `Authorization: Bearer`.
  */
 import type http from 'node:http'
-import { type At, TimeTravel } from '../projection/time-travel.js'
+import { TimeTravel } from '../projection/time-travel.js'
 import type { SqlDatabase } from '../projection/sql.js'
 import type { Metrics } from './metrics.js'
+import { HttpError, parseAt, send } from './routes/http-util.js'
+import { dispatch, pageRoutes } from './routes/page-routes.js'
+import { Timeline } from '../projection/timeline.js'
 import { TokenError, verifyToken } from './tokens.js'
 
 export interface HttpApiOptions {
@@ -17,37 +20,14 @@ export interface HttpApiOptions {
   refreshMetrics?: () => void
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
-function parseAt(raw: string | null, name: string): At | undefined {
-  if (raw === null || raw === '') return undefined
-  if (/^\d+$/.test(raw)) return { seq: Number(raw) }
-  const t = Date.parse(raw)
-  if (Number.isNaN(t)) throw new HttpError(400, `${name} must be a log position (digits) or an ISO date/time, got ${JSON.stringify(raw)}`)
-  return { time: t }
-}
-
-function send(res: http.ServerResponse, status: number, body: unknown, type = 'application/json'): void {
-  const text = type === 'application/json' ? JSON.stringify(body) : String(body)
-  res.writeHead(status, { 'content-type': type === 'application/json' ? 'application/json; charset=utf-8' : type, 'cache-control': 'no-store' })
-  res.end(text)
-}
-
 export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   const tt = opts.projection ? new TimeTravel(opts.projection) : null
   const authorize = (req: http.IncomingMessage, room: string) => {
-    if (opts.secret === null) return
+    if (opts.secret === null) return null
     const h = req.headers.authorization
     const token = h?.startsWith('Bearer ') ? h.slice(7) : null
     try {
-      verifyToken(opts.secret, token, room)
+      return verifyToken(opts.secret, token, room)
     } catch (e) {
       if (e instanceof TokenError) {
         opts.metrics.reject(`token_${e.code}`)
@@ -56,6 +36,7 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
       throw e
     }
   }
+  const routes = pageRoutes({ timeline: opts.projection && tt ? new Timeline(opts.projection, tt) : null, secret: opts.secret, metrics: opts.metrics, authorize })
   return (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost')
@@ -65,6 +46,7 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
         opts.refreshMetrics?.()
         return send(res, 200, opts.metrics.render(), 'text/plain; version=0.0.4')
       }
+      if (dispatch(routes, { req, res, url })) return
       const scene = /^\/rooms\/([^/]+)\/scene$/.exec(url.pathname)
       const history = /^\/rooms\/([^/]+)\/objects\/([^/]+)\/history$/.exec(url.pathname)
       if (!scene && !history) throw new HttpError(404, `no route for ${url.pathname}`)
