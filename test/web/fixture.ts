@@ -107,4 +107,10 @@ export function dronePath(i: number): [number, number, number] {
   return [3 * Math.cos(a), 3 * Math.sin(a), 2 + i * 0.03]
 }
 
+/** Waits until the projection holds every entry the log has (the HTTP API reads the projection). */
+export async function projected(s: TestServer): Promise<void> {
+  const head = await s.log.head()
+  await waitFor(() => s.projector.position().cursor === head, 20_000, 'the projector to catch up')
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

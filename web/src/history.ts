@@ -36,6 +36,8 @@ export class History {
   t = 0
   /** The log position shown in history mode. */
   seq = 0
+  /** The t whose scene is shown (t moves ahead of it while a fetch is in flight). */
+  shownT: number | null = null
   /** The range the slider, chart and trails cover, null for the whole history. */
   zoom: [number, number] | null = null
   playing = false
@@ -108,6 +110,7 @@ export class History {
         this.inflight = false
         if (this.mode === 'history') {
           this.seq = res.at
+          this.shownT = target
           this.onScene(res.objects, res.at)
           this.onChange()
         }

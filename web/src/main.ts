@@ -14,7 +14,15 @@ import { installHook } from './test-hook.js'
 const hook = installHook()
 const api = new Api('', takeToken())
 
+/** The server says in the page whether it wants a token (so the page need not provoke a 401 to find out). */
+const wantsToken = document.querySelector<HTMLMetaElement>('meta[name="scenesync-auth"]')?.content === 'token'
+
 async function roomList(problem: string | null = null): Promise<RoomList | null> {
+  if (wantsToken && !api.token) {
+    hook.setState('token')
+    api.token = await askToken(problem)
+    saveToken(api.token)
+  }
   for (;;) {
     try {
       return await api.rooms()

@@ -49,13 +49,15 @@ export function installHook(): { setView(v: RoomView | null): void; setState(s: 
     },
     history() {
       const h = view?.history
-      return h ? { mode: h.mode, t: h.t, seq: h.seq, first: h.first, last: h.last, range: h.range(), playing: h.playing } : null
+      return h ? { mode: h.mode, t: h.t, shownT: h.shownT, seq: h.seq, first: h.first, last: h.last, range: h.range(), playing: h.playing, speed: h.speed } : null
     },
     seek: (t: number) => view!.history.seek(t),
     goLive: () => view!.history.goLive(),
     refreshSpan: () => view!.history.refreshSpan(),
     select: (ids: string[]) => view!.select(ids),
     trail: (id: string) => view?.trails.info(id) ?? null,
+    chart: () => view?.chart.data ?? null,
+    feed: () => view?.feed.entries ?? [],
     frames: () => ({ intervals: [...(view?.viewport.frameIntervals ?? [])], renders: [...(view?.viewport.renderTimes ?? [])], count: view?.viewport.frames ?? 0 }),
     resetFrames() {
       if (!view) return

@@ -2,6 +2,8 @@
  * `GET /` and `GET /web/<file>`: the web view, built by `npm run build` into
  * dist/web (esbuild; nothing is fetched from elsewhere, so it works offline).
  * A file built gzipped beside itself is sent gzipped to browsers that take it.
+ * The page learns from a meta tag whether the server wants a token, so it can
+ * ask for one before its first request instead of provoking a 401.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -30,7 +32,8 @@ export function defaultWebRoot(): string {
   return path.join(dir, 'dist', 'web')
 }
 
-export function webViewRoutes(root = defaultWebRoot()): Route[] {
+export function webViewRoutes(opts: { auth: boolean; root?: string }): Route[] {
+  const root = opts.root ?? defaultWebRoot()
   const serve = (file: string, req: http.IncomingMessage, res: http.ServerResponse) => {
     const full = path.join(root, file)
     let stat: fs.Stats
@@ -42,11 +45,17 @@ export function webViewRoutes(root = defaultWebRoot()): Route[] {
       }
       return send(res, 404, { error: `no file ${file} in the web view` })
     }
-    const etag = `"${stat.size.toString(36)}-${Math.floor(stat.mtimeMs).toString(36)}"`
+    const etag = `"${stat.size.toString(36)}-${Math.floor(stat.mtimeMs).toString(36)}${opts.auth ? '-a' : ''}"`
     const headers: Record<string, string> = { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache', etag }
     if (req.headers['if-none-match'] === etag) {
       res.writeHead(304, headers)
       return res.end()
+    }
+    if (file === 'index.html') {
+      const html = fs.readFileSync(full, 'utf8').replace('<meta name="scenesync-auth" content="off">', `<meta name="scenesync-auth" content="${opts.auth ? 'token' : 'off'}">`)
+      headers['content-length'] = String(Buffer.byteLength(html))
+      res.writeHead(200, headers)
+      return res.end(req.method === 'HEAD' ? undefined : html)
     }
     let body = full
     if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) && fs.existsSync(full + '.gz')) {
