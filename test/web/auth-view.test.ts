@@ -40,17 +40,17 @@ describe.runIf(run)('web view: tokens', () => {
   it('[S3] a read-only token views the room live; the page writes nothing to the log', async () => {
     const entries = (await s.log.readRoom('studio', '')).length
     const w = await openPage(browser, `${s.http}/#room=studio&token=${token('studio', 'read')}`)
-    await w.page.waitForFunction(() => (window as any).__scenesync?.status() === 'synced' && (window as any).__scenesync.objects().length === 11, null, { timeout: 20_000 })
+    await w.page.waitForFunction(() => (globalThis as any).__scenesync?.status() === 'synced' && (globalThis as any).__scenesync.objects().length === 11, null, { timeout: 20_000 })
     // The token left the address (it stays in the tab's session storage).
     expect(w.page.url()).not.toContain('token=')
     expect(await w.page.locator('#role').textContent()).toBe('read-only')
     ana.scene.setXform(DEMO.crate, xf([-1, -1, 2]))
-    await w.page.waitForFunction((id) => (window as any).__scenesync.object(id).location[2] === 2, DEMO.crate, { timeout: 10_000 })
+    await w.page.waitForFunction((id) => (globalThis as any).__scenesync.object(id).location[2] === 2, DEMO.crate, { timeout: 10_000 })
     // The viewer's presence carries the token's name.
     await expect.poll(() => [...ana.provider.awareness.getStates().values()].map((st: any) => st?.user?.name)).toContain('viewer of studio')
     // A reload in the same tab keeps the token: no prompt.
     await w.page.reload()
-    await w.page.waitForFunction(() => (window as any).__scenesync?.status() === 'synced', null, { timeout: 20_000 })
+    await w.page.waitForFunction(() => (globalThis as any).__scenesync?.status() === 'synced', null, { timeout: 20_000 })
     expect(await w.page.locator('#gate').isHidden()).toBe(true)
     expect((await s.log.readRoom('studio', '')).length).toBe(entries + 1)
     expect(w.errors).toEqual([])
@@ -66,7 +66,7 @@ describe.runIf(run)('web view: tokens', () => {
     await w.page.locator('#room-card').waitFor()
     expect(await w.page.locator('#room-card .room-name').allTextContents()).toEqual(['stage', 'studio'])
     await w.page.locator('#room-card li[data-room="stage"]').click()
-    await w.page.waitForFunction(() => (window as any).__scenesync?.status() === 'synced' && (window as any).__scenesync.objects().length === 1, null, { timeout: 20_000 })
+    await w.page.waitForFunction(() => (globalThis as any).__scenesync?.status() === 'synced' && (globalThis as any).__scenesync.objects().length === 1, null, { timeout: 20_000 })
     expect(w.errors).toEqual([])
     await w.page.close()
   })
@@ -76,7 +76,7 @@ describe.runIf(run)('web view: tokens', () => {
     await w.page.locator('#problem-card').waitFor()
     expect(await w.page.locator('#problem-card h1').textContent()).toBe('No access to “studio”')
     expect(await w.page.locator('#problem-card .message').textContent()).toBe('Your token is for room "stage", not "studio". Ask for a token of this room, or pick another room.')
-    expect(await w.page.evaluate(() => (window as any).__scenesync.objects().length)).toBe(0)
+    expect(await w.page.evaluate(() => (globalThis as any).__scenesync.objects().length)).toBe(0)
     await w.page.locator('#problem-card button.primary').click()
     await w.page.locator('#room-card').waitFor()
     expect(await w.page.locator('#room-card .room-name').allTextContents()).toEqual(['stage'])

@@ -19,7 +19,7 @@ let ben: Editor
 let w: WatchedPage
 const ROOM = 'studio'
 
-const hook = <T>(fn: string, ...args: unknown[]) => w.page.evaluate(([f, a]) => (window as any).__scenesync[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>
+const hook = <T>(fn: string, ...args: unknown[]) => w.page.evaluate(([f, a]) => (globalThis as any).__scenesync[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>
 type Obj = { id: string; location: number[] }
 type HistoryState = { mode: string; t: number; shownT: number | null; seq: number; first: number; last: number; range: [number, number]; playing: boolean }
 const get = async (path: string) => (await fetch(s.http + path)).json() as Promise<any>
@@ -27,7 +27,7 @@ const get = async (path: string) => (await fetch(s.http + path)).json() as Promi
 /** Waits until the page shows the moment it was last asked for. */
 async function settled(): Promise<HistoryState> {
   await w.page.waitForFunction(() => {
-    const h = (window as any).__scenesync.history()
+    const h = (globalThis as any).__scenesync.history()
     return h.mode === 'history' && h.shownT === h.t
   }, null, { timeout: 10_000 })
   return hook<HistoryState>('history')
@@ -53,7 +53,7 @@ describe.runIf(run)('web view: history', () => {
     await sleep(200)
     await projected(s)
     w = await openPage(browser, `${s.http}/#room=${ROOM}`)
-    await w.page.waitForFunction(() => (window as any).__scenesync?.status() === 'synced' && (window as any).__scenesync.objects().length === 11, null, { timeout: 20_000 })
+    await w.page.waitForFunction(() => (globalThis as any).__scenesync?.status() === 'synced' && (globalThis as any).__scenesync.objects().length === 11, null, { timeout: 20_000 })
     await hook('refreshSpan')
   })
   afterAll(async () => {
@@ -90,7 +90,7 @@ describe.runIf(run)('web view: history', () => {
   it('the trail of a moved object has a point per history row in the visible range, ticks at its samples', async () => {
     const at = await hook<{ x: number; y: number }>('screenOf', DEMO.drone)
     await w.page.mouse.click(at.x, at.y)
-    await w.page.waitForFunction((id) => (window as any).__scenesync.trail(id) !== null, DEMO.drone, { timeout: 10_000 })
+    await w.page.waitForFunction((id) => (globalThis as any).__scenesync.trail(id) !== null, DEMO.drone, { timeout: 10_000 })
     const trail = await hook<{ points: number; drawn: number[][]; ticks: Array<{ time: number; at: number[] }>; range: [number, number] }>('trail', DEMO.drone)
     const rows = (await get(`/rooms/${ROOM}/objects/${DEMO.drone}/history?from=${new Date(trail.range[0]).toISOString()}&to=${new Date(trail.range[1]).toISOString()}`)).points
     expect(rows.length).toBe(42) // created, then 41 steps of the flight
@@ -119,7 +119,7 @@ describe.runIf(run)('web view: history', () => {
     await w.page.locator('#speed').selectOption('0.25')
     const before = (await hook<HistoryState>('history')).t
     await w.page.locator('#play').click()
-    await w.page.waitForFunction((t0) => (window as any).__scenesync.history().t > t0 + 100, before, { timeout: 10_000 })
+    await w.page.waitForFunction((t0) => (globalThis as any).__scenesync.history().t > t0 + 100, before, { timeout: 10_000 })
     await w.page.locator('#play').click()
     expect((await hook<HistoryState>('history')).playing).toBe(false)
     await settled()
@@ -130,8 +130,8 @@ describe.runIf(run)('web view: history', () => {
     expect(crate).not.toEqual([-4, 4, 0.5])
     await w.page.locator('#live').click()
     await w.page.waitForFunction((id) => {
-      const o = (window as any).__scenesync.object(id)
-      return (window as any).__scenesync.mode() === 'live' && o.location[0] === -4 && o.location[1] === 4
+      const o = (globalThis as any).__scenesync.object(id)
+      return (globalThis as any).__scenesync.mode() === 'live' && o.location[0] === -4 && o.location[1] === 4
     }, DEMO.crate, { timeout: 10_000 })
     expect(await w.page.locator('#status').textContent()).toBe('live')
     expect(w.errors).toEqual([])

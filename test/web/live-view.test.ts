@@ -17,7 +17,7 @@ let ana: Editor
 let w: WatchedPage
 const ROOM = 'studio'
 
-const hook = <T>(fn: string, ...args: unknown[]) => w.page.evaluate(([f, a]) => (window as any).__scenesync[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>
+const hook = <T>(fn: string, ...args: unknown[]) => w.page.evaluate(([f, a]) => (globalThis as any).__scenesync[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>
 type Obj = { id: string; name: string; location: number[]; world: number[] | null; visible: boolean; parent: string | null }
 
 describe.runIf(run)('web view: live', () => {
@@ -28,7 +28,7 @@ describe.runIf(run)('web view: live', () => {
     buildDemo(ana)
     await sleep(100)
     w = await openPage(browser, `${s.http}/#room=${ROOM}`)
-    await w.page.waitForFunction(() => (window as any).__scenesync?.status() === 'synced' && (window as any).__scenesync.objects().length === 11, null, { timeout: 20_000 })
+    await w.page.waitForFunction(() => (globalThis as any).__scenesync?.status() === 'synced' && (globalThis as any).__scenesync.objects().length === 11, null, { timeout: 20_000 })
   })
   afterAll(async () => {
     ana?.close()
@@ -62,7 +62,7 @@ describe.runIf(run)('web view: live', () => {
     ana.scene.setXform(DEMO.crate, xf([-2, 3, 1.5], [0, 0, 0.5]))
     await w.page.waitForFunction(
       (id) => {
-        const o = (window as any).__scenesync.object(id)
+        const o = (globalThis as any).__scenesync.object(id)
         return o && Math.abs(o.location[0] + 2) < 1e-6 && Math.abs(o.location[1] - 3) < 1e-6 && Math.abs(o.location[2] - 1.5) < 1e-6
       },
       DEMO.crate,
@@ -78,7 +78,7 @@ describe.runIf(run)('web view: live', () => {
   it('shows a second client’s presence, name, colour and selection outline, and removes it when the client leaves', async () => {
     const ben = await editor(s, ROOM, 'ben')
     ben.provider.awareness.setLocalState({ user: { name: 'ben', color: '#e05a47' }, selection: [DEMO.chair, DEMO.table], active: DEMO.table })
-    await w.page.waitForFunction(() => (window as any).__scenesync.presence().outlines.filter((o: any) => o.who === 'ben').length === 2, null, { timeout: 10_000 })
+    await w.page.waitForFunction(() => (globalThis as any).__scenesync.presence().outlines.filter((o: any) => o.who === 'ben').length === 2, null, { timeout: 10_000 })
     const p = await hook<{ peers: Array<{ name: string; color: string; selection: string[] }>; outlines: Array<{ who: string; color: string; id: string }> }>('presence')
     expect(p.peers.map((x) => x.name)).toContain('ben')
     expect(p.outlines.filter((o) => o.who === 'ben').map((o) => o.id).sort()).toEqual([DEMO.chair, DEMO.table].sort())
@@ -86,7 +86,7 @@ describe.runIf(run)('web view: live', () => {
     await expect.poll(() => w.page.locator('#people .person.peer').allTextContents()).toContain('Bben')
     await expect.poll(() => w.page.locator('#labels .label.presence').allTextContents()).toContain('ben')
     ben.close()
-    await w.page.waitForFunction(() => !(window as any).__scenesync.presence().peers.some((x: any) => x.name === 'ben'), null, { timeout: 10_000 })
+    await w.page.waitForFunction(() => !(globalThis as any).__scenesync.presence().peers.some((x: any) => x.name === 'ben'), null, { timeout: 10_000 })
     expect((await hook<{ outlines: unknown[] }>('presence')).outlines.filter((o: any) => o.who === 'ben')).toEqual([])
     expect(await w.page.locator('#people .person.peer').count()).toBe(0)
   })
