@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   core: async () => (await import('./core.js')).runCore(),
   sync: async () => (await import('./sync.js')).runSync(),
   blender: async () => (await import('./blender.js')).runBlender(),
+  web: async () => (await import('./web.js')).runWeb(),
 }
 
 const name = process.argv[2]

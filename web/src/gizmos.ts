@@ -2,19 +2,23 @@
  * What each object looks like when the log holds no geometry for it: a box
  * for a mesh, axes for an empty, Blender-like gizmos for lights, cameras and
  * armatures, a small diamond for anything else. Sizes are Blender's display
- * sizes at their defaults, roughly. Geometry and materials are shared, so a
- * thousand objects cost a thousand small draw calls and no more memory.
+ * sizes at their defaults, roughly. The stand-ins are drawn in batches (see
+ * batches.ts); a mesh built from real geometry is its own three.js object.
  *
  * Every visual carries an invisible pick proxy (lines are hard to hit with a
  * ray) and its bounds in the object's local space, for selection outlines.
  */
 import * as THREE from 'three'
+import type { BatchMember } from './batches.js'
 
 export interface Visual {
-  object: THREE.Object3D
-  /** What a click's ray is tested against. */
+  /** Drawn in the shared batches, at the object's world matrix. */
+  member: BatchMember | null
+  /** Drawn as a child of the object's node (a mesh from geometry). */
+  object: THREE.Object3D | null
+  /** What a click's ray is tested against; a child of the node, never drawn. */
   pick: THREE.Mesh
-  /** Local bounds, for outlines. */
+  /** Local bounds, for outlines and framing. */
   bounds: THREE.Box3
 }
 
@@ -28,60 +32,53 @@ export const COLORS = {
   other: 0xb69cf0,
 }
 
-const boxGeo = new THREE.BoxGeometry(1, 1, 1)
-const boxEdges = new THREE.EdgesGeometry(boxGeo)
-const meshMat = new THREE.MeshLambertMaterial({ color: COLORS.mesh })
-const edgeMat = new THREE.LineBasicMaterial({ color: COLORS.edge })
+export const meshMaterial = new THREE.MeshLambertMaterial({ color: COLORS.mesh })
 const proxyMat = new THREE.MeshBasicMaterial()
-const sphereGeo = new THREE.SphereGeometry(1, 10, 8)
-const lineMats = new Map<number, THREE.LineBasicMaterial>()
+const sphereGeo = new THREE.SphereGeometry(1, 8, 6)
+const boxGeo = new THREE.BoxGeometry(1, 1, 1)
 
-function lineMat(color: number): THREE.LineBasicMaterial {
-  let m = lineMats.get(color)
-  if (!m) lineMats.set(color, (m = new THREE.LineBasicMaterial({ color })))
-  return m
-}
-
-function segments(points: number[]): THREE.BufferGeometry {
-  return new THREE.BufferGeometry().setAttribute('position', new THREE.Float32BufferAttribute(points, 3))
-}
-
-function proxy(geo: THREE.BufferGeometry, scale = 1): THREE.Mesh {
+function proxy(geo: THREE.BufferGeometry, bounds?: THREE.Box3, scale = 1): THREE.Mesh {
   const m = new THREE.Mesh(geo, proxyMat)
-  m.scale.setScalar(scale)
+  if (bounds) {
+    bounds.getCenter(m.position)
+    const s = bounds.getSize(new THREE.Vector3())
+    m.scale.set(Math.max(s.x, 0.1), Math.max(s.y, 0.1), Math.max(s.z, 0.1))
+  } else m.scale.setScalar(scale)
   m.visible = false
   return m
 }
 
-const shared = new Map<string, THREE.BufferGeometry>()
-function once(key: string, make: () => THREE.BufferGeometry): THREE.BufferGeometry {
-  let g = shared.get(key)
-  if (!g) shared.set(key, (g = make()))
-  return g
-}
-
-function lines(key: string, color: number, make: () => number[], pickScale: number, bounds: THREE.Box3): Visual {
-  const g = new THREE.Group()
-  g.add(new THREE.LineSegments(once(key, () => segments(make())), lineMat(color)))
-  const pick = proxy(sphereGeo, pickScale)
-  g.add(pick)
-  return { object: g, pick, bounds }
+const shared = new Map<string, BatchMember>()
+/** Members of one kind share their arrays: a thousand empties hold one copy of the axes. */
+function member(key: string, color: number, lines: () => number[], solid: THREE.Box3 | null = null): BatchMember {
+  let mb = shared.get(key)
+  if (!mb) shared.set(key, (mb = { lines: new Float32Array(lines()), color: new THREE.Color(color), solid }))
+  return mb
 }
 
 const cube = (s: number) => new THREE.Box3(new THREE.Vector3(-s, -s, -s), new THREE.Vector3(s, s, s))
 
+function boxEdges(): number[] {
+  const c = [-0.5, 0.5]
+  const out: number[] = []
+  for (const a of c) for (const b of c) {
+    out.push(-0.5, a, b, 0.5, a, b)
+    out.push(a, -0.5, b, a, 0.5, b)
+    out.push(a, b, -0.5, a, b, 0.5)
+  }
+  return out
+}
+
 export function boxVisual(): Visual {
-  const g = new THREE.Group()
-  const mesh = new THREE.Mesh(boxGeo, meshMat)
-  g.add(mesh, new THREE.LineSegments(boxEdges, edgeMat))
-  return { object: g, pick: mesh, bounds: cube(0.5) }
+  const bounds = cube(0.5)
+  return { member: member('box', COLORS.edge, boxEdges, bounds), object: null, pick: proxy(boxGeo, bounds), bounds }
 }
 
 /** A mesh drawn from its geometry (local coordinates, Blender's axes). */
 export function meshVisual(geo: THREE.BufferGeometry): Visual {
   geo.computeBoundingBox()
-  const mesh = new THREE.Mesh(geo, meshMat)
-  return { object: mesh, pick: mesh, bounds: geo.boundingBox!.clone() }
+  const mesh = new THREE.Mesh(geo, meshMaterial)
+  return { member: null, object: mesh, pick: mesh, bounds: geo.boundingBox!.clone() }
 }
 
 function emptyAxes(): number[] {
@@ -94,7 +91,8 @@ function lightRays(): number[] {
     const a = (i / 8) * Math.PI * 2
     out.push(Math.cos(a) * 0.14, Math.sin(a) * 0.14, 0, Math.cos(a) * 0.28, Math.sin(a) * 0.28, 0)
   }
-  // A line to the floor beneath, as Blender draws it.
+  // The bulb, a small star, and a line to the floor beneath, as Blender draws it.
+  for (const [x, y, z] of [[0.08, 0, 0], [0, 0.08, 0], [0, 0, 0.08]] as const) out.push(-x, -y, -z, x, y, z)
   out.push(0, 0, -0.14, 0, 0, -1)
   return out
 }
@@ -139,15 +137,11 @@ function diamond(): number[] {
 }
 
 export function bonesVisual(points: number[], bounds: THREE.Box3): Visual {
-  const g = new THREE.Group()
-  g.add(new THREE.LineSegments(segments(points), lineMat(COLORS.bone)))
-  const size = bounds.getSize(new THREE.Vector3())
-  const pick = new THREE.Mesh(boxGeo, proxyMat)
-  bounds.getCenter(pick.position)
-  pick.scale.set(Math.max(size.x, 0.1), Math.max(size.y, 0.1), Math.max(size.z, 0.1))
-  pick.visible = false
-  g.add(pick)
-  return { object: g, pick, bounds }
+  return { member: { lines: new Float32Array(points), color: new THREE.Color(COLORS.bone), solid: null }, object: null, pick: proxy(boxGeo, bounds), bounds }
+}
+
+function lines(key: string, color: number, make: () => number[], pickRadius: number, bounds: THREE.Box3): Visual {
+  return { member: member(key, color, make), object: null, pick: proxy(sphereGeo, undefined, pickRadius), bounds }
 }
 
 /** The stand-in visual for an object of a Blender type, when nothing better is known. */
@@ -157,13 +151,8 @@ export function fallbackVisual(type: string | null): Visual {
       return boxVisual()
     case 'EMPTY':
       return lines('empty', COLORS.empty, emptyAxes, 0.3, cube(0.5))
-    case 'LIGHT': {
-      const v = lines('light', COLORS.light, lightRays, 0.3, new THREE.Box3(new THREE.Vector3(-0.3, -0.3, -1), new THREE.Vector3(0.3, 0.3, 0.3)))
-      const bulb = new THREE.Mesh(sphereGeo, new THREE.MeshBasicMaterial({ color: COLORS.light }))
-      bulb.scale.setScalar(0.08)
-      v.object.add(bulb)
-      return v
-    }
+    case 'LIGHT':
+      return lines('light', COLORS.light, lightRays, 0.3, new THREE.Box3(new THREE.Vector3(-0.3, -0.3, -1), new THREE.Vector3(0.3, 0.3, 0.3)))
     case 'CAMERA':
       return lines('camera', COLORS.camera, cameraFrustum, 0.45, new THREE.Box3(new THREE.Vector3(-0.5, -0.3, -1), new THREE.Vector3(0.5, 0.5, 0)))
     case 'ARMATURE':

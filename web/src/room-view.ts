@@ -41,8 +41,9 @@ export class RoomView {
   readonly inspector: Inspector
   private readonly bar: TimelineBar
   selection: string[] = []
+  /** Called with the live objects applied to the graph each frame (the benchmark's latency probe). */
+  onApplied: ((objects: ViewObject[]) => void) | null = null
   private framed = false
-  private drawnVersion = -1
   private lastSpanAt = 0
   private lastChartAt = 0
   private trailsDirty = false
@@ -52,7 +53,7 @@ export class RoomView {
   constructor(o: RoomViewOptions) {
     const { api, room } = o
     this.viewport = new Viewport(byId('viewport'))
-    this.viewport.scene.add(this.graph.root)
+    this.viewport.scene.add(this.graph.root, this.graph.batches.group)
     this.viewport.pickAt = (ray) => this.graph.pick(ray)
     this.viewport.onPick = (id, e) => this.select(id === null ? [] : e.shiftKey ? toggle(this.selection, id) : [id])
     const labels = new LabelLayer(byId('labels'), this.viewport)
@@ -132,6 +133,7 @@ export class RoomView {
       const { put, removed } = this.live.takeChanges()
       if (put.length || removed.length) {
         this.graph.upsert(put, removed)
+        this.onApplied?.(put)
         if (this.selection.some((id) => put.some((o) => o.id === id) || removed.includes(id))) {
           this.inspector.refresh()
           this.trailsDirty = true
@@ -142,11 +144,7 @@ export class RoomView {
       this.trailsDirty = false
       void this.trails.show(this.selection, this.history.range())
     }
-    if (this.graph.version !== this.drawnVersion) {
-      this.drawnVersion = this.graph.version
-      return true
-    }
-    return false
+    return this.graph.sync()
   }
 
   private showLive(): void {

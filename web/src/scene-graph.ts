@@ -10,7 +10,8 @@
  */
 import * as THREE from 'three'
 import type { Xform } from '../../src/crdt/index.js'
-import { type Visual, fallbackVisual } from './gizmos.js'
+import { Batches } from './batches.js'
+import { type Visual, fallbackVisual, meshMaterial } from './gizmos.js'
 import { applyXform, blenderRoot } from './xform.js'
 
 export interface ViewObject {
@@ -43,6 +44,9 @@ const IDENTITY = { mode: 'XYZ', location: [0, 0, 0], rotation: [0, 0, 0], scale:
 
 export class SceneGraph {
   readonly root = blenderRoot()
+  /** The stand-ins of every object, drawn in world space: add to the scene beside `root`. */
+  readonly batches = new Batches(meshMaterial)
+  private syncedVersion = -1
   private readonly entries = new Map<string, Entry>()
   /** Pick mesh → object id. */
   private readonly picks = new Map<THREE.Object3D, string>()
@@ -142,7 +146,7 @@ export class SceneGraph {
   worldBounds(): THREE.Box3 {
     const box = new THREE.Box3()
     this.root.updateMatrixWorld()
-    for (const e of this.entries.values()) if (e.obj.visible) box.expandByObject(e.visual.object)
+    for (const e of this.entries.values()) if (e.obj.visible) box.union(e.visual.bounds.clone().applyMatrix4(e.node.matrixWorld))
     return box
   }
 
@@ -154,11 +158,9 @@ export class SceneGraph {
     if (!e) {
       const node = new THREE.Group()
       node.userData.id = o.id
-      const visual = fallbackVisual(o.type)
-      node.add(visual.object)
-      e = { node, visual, visualKey: key, obj: o }
+      e = { node, visual: fallbackVisual(o.type), visualKey: key, obj: o }
       this.entries.set(o.id, e)
-      this.addPick(visual, o.id)
+      this.attachVisual(e)
       this.root.add(node)
       this.requestVisual(e)
       this.linksDirty = true
@@ -174,7 +176,7 @@ export class SceneGraph {
       }
     }
     applyXform(e.node, o.xform ?? IDENTITY)
-    e.visual.object.visible = o.visible
+    if (e.visual.object) e.visual.object.visible = o.visible
     return structural
   }
 
@@ -187,7 +189,7 @@ export class SceneGraph {
         // The object may have gone or changed its data meanwhile.
         if (v && this.entries.get(e.obj.id) === e && e.visualKey === key) {
           this.setVisual(e, v)
-          e.visual.object.visible = e.obj.visible
+          if (v.object) v.object.visible = e.obj.visible
           this.version++
         }
       },
@@ -196,28 +198,46 @@ export class SceneGraph {
   }
 
   private setVisual(e: Entry, v: Visual): void {
-    this.removePick(e.visual)
-    e.node.remove(e.visual.object)
-    e.node.add(v.object)
+    this.detachVisual(e)
     e.visual = v
-    this.addPick(v, e.obj.id)
+    this.attachVisual(e)
   }
 
-  private addPick(v: Visual, id: string): void {
-    this.picks.set(v.pick, id)
+  private attachVisual(e: Entry): void {
+    const v = e.visual
+    e.node.add(v.pick)
+    if (v.object) e.node.add(v.object)
+    if (v.member) this.batches.set(e.obj.id, v.member)
+    this.picks.set(v.pick, e.obj.id)
     this.pickListDirty = true
   }
 
-  private removePick(v: Visual): void {
+  private detachVisual(e: Entry): void {
+    const v = e.visual
+    e.node.remove(v.pick)
+    if (v.object) e.node.remove(v.object)
+    this.batches.remove(e.obj.id)
     this.picks.delete(v.pick)
     this.pickListDirty = true
   }
 
+  /** Brings the batches up to date with the nodes; true when anything changed since the last call. */
+  sync(): boolean {
+    if (this.version === this.syncedVersion) return false
+    this.syncedVersion = this.version
+    this.root.updateMatrixWorld()
+    this.batches.update((id) => {
+      const e = this.entries.get(id)
+      return e && e.obj.visible ? e.node.matrixWorld : null
+    })
+    return true
+  }
+
   private drop(id: string): void {
     const e = this.entries.get(id)!
+    this.detachVisual(e)
     this.entries.delete(id)
     this.linksDirty = true
-    this.removePick(e.visual)
     // Children stay, at the root, until their parent comes back.
     for (const child of [...e.node.children]) if (child.userData.id !== undefined) this.root.add(child)
     e.node.removeFromParent()

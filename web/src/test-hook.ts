@@ -24,6 +24,7 @@ export interface HookObject {
 export function installHook(): { setView(v: RoomView | null): void; setState(s: string): void } {
   let view: RoomView | null = null
   let state = 'starting'
+  const watched: Array<[string, number, number]> = []
   const hook = {
     get state() {
       return state
@@ -64,6 +65,15 @@ export function installHook(): { setView(v: RoomView | null): void; setState(s: 
       view.viewport.frameIntervals.length = 0
       view.viewport.renderTimes.length = 0
     },
+    /** Records [id, x, Date.now()] for every live object applied to the scene graph from now on. */
+    watch() {
+      watched.length = 0
+      if (view) view.onApplied = (objs) => {
+        const now = Date.now()
+        for (const o of objs) if (o.xform) watched.push([o.id, o.xform.location[0], now])
+      }
+    },
+    takeWatched: () => watched.splice(0),
     firstFrameMs: () => view?.viewport.firstContentFrame ?? null,
     /** Screen position (CSS px in the viewport) of an object, for clicking it. */
     screenOf(id: string): { x: number; y: number } | null {

@@ -8,6 +8,29 @@
 import * as THREE from 'three'
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js'
 
+/**
+ * Whether WebGL runs in software (SwiftShader in headless or GPU-less
+ * Chromium, llvmpipe): there, antialiasing costs about 1.7× per frame, so it
+ * is off unless the address says `?aa=1`.
+ */
+export function softwareGL(): boolean {
+  const c = document.createElement('canvas')
+  const gl = c.getContext('webgl2') ?? c.getContext('webgl')
+  if (!gl) return false
+  let name = String(gl.getParameter(gl.RENDERER))
+  if (/^WebKit/.test(name)) {
+    const ext = gl.getExtension('WEBGL_debug_renderer_info')
+    if (ext) name = String(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL))
+  }
+  gl.getExtension('WEBGL_lose_context')?.loseContext()
+  return /swiftshader|llvmpipe|softpipe|software/i.test(name)
+}
+
+function antialias(): boolean {
+  const q = new URLSearchParams(location.search).get('aa')
+  return q === null ? !softwareGL() : q === '1'
+}
+
 export class Viewport {
   readonly renderer: THREE.WebGLRenderer
   readonly scene = new THREE.Scene()
@@ -29,7 +52,7 @@ export class Viewport {
   pickAt: (ray: THREE.Raycaster) => string | null = () => null
 
   constructor(private readonly container: HTMLElement) {
-    this.renderer = new THREE.WebGLRenderer({ antialias: true, powerPreference: 'high-performance' })
+    this.renderer = new THREE.WebGLRenderer({ antialias: antialias(), powerPreference: 'high-performance' })
     this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2))
     this.renderer.setClearColor(0x1a1c20)
     container.prepend(this.renderer.domElement)
