@@ -10,6 +10,7 @@
  * is a primary-key range of `events` or `history`.
  */
 import type { Xform } from '../crdt/index.js'
+import { ActivityIndex, SLOT_MS } from './activity-index.js'
 import { type ObjectRow, type XformRow, objectFromRow, xformFromRow } from './object-rows.js'
 import { XFORM_COLUMN_NAMES } from './schema.js'
 import type { SqlDatabase, SqlStatement } from './sql.js'
@@ -68,13 +69,22 @@ export interface LastChange {
 /** At most this many buckets in one activity answer: a chart is a few hundred pixels wide. */
 export const MAX_BUCKETS = 2000
 export const MAX_PAGE = 1000
+/** Ranges of up to this many log entries are counted exactly with SQL; longer ones from the index. */
+export const EXACT_ACTIVITY_ENTRIES = 20_000
 
 export class Timeline {
   readonly tt: TimeTravel
   private readonly s: Record<string, SqlStatement>
+  private readonly index: ActivityIndex
 
-  constructor(db: SqlDatabase, tt?: TimeTravel) {
+  constructor(
+    db: SqlDatabase,
+    tt?: TimeTravel,
+    /** Ranges with more entries than this are counted from the activity index. */
+    private readonly exactActivityEntries = EXACT_ACTIVITY_ENTRIES,
+  ) {
     this.tt = tt ?? new TimeTravel(db)
+    this.index = new ActivityIndex(db)
     const p = (sql: string) => db.prepare(sql)
     this.s = {
       rooms: p(`SELECT r.room, count(o.obj) AS objects, max(o.seq) AS last_seq
@@ -83,7 +93,8 @@ export class Timeline {
       timeOf: p('SELECT time FROM events WHERE seq = ?'),
       first: p('SELECT seq, time FROM events WHERE room_id = ? ORDER BY seq LIMIT 1'),
       last: p('SELECT seq, time FROM events WHERE room_id = ? ORDER BY seq DESC LIMIT 1'),
-      activity: p(`SELECT (time - @t0) / @bucket AS b, user, count(*) AS n FROM events
+      // Parameters bind as REAL: CAST makes the bucket a whole number (the times in range are >= t0).
+      activity: p(`SELECT CAST((time - @t0) / @bucket AS INTEGER) AS b, user, count(*) AS n FROM events
         WHERE seq BETWEEN @a AND @z AND room_id = @room GROUP BY b, user ORDER BY b, user`),
       pageSeqs: p('SELECT seq FROM events WHERE room_id = ? AND seq BETWEEN ? AND ? ORDER BY seq DESC LIMIT ?'),
       objKey: p('SELECT obj FROM object_keys WHERE room_id = ? AND object_id = ?'),
@@ -117,29 +128,44 @@ export class Timeline {
 
   /**
    * Log entries of a room per time bucket and person over [from, to] (ms,
-   * inclusive). `buckets` is how many buckets the caller wants; the bucket
-   * width is rounded up to whole milliseconds.
+   * inclusive). `buckets` is how many buckets the caller wants. A range of
+   * up to EXACT_ACTIVITY_ENTRIES entries is counted exactly in buckets of
+   * whole milliseconds; a longer one from the activity index, in buckets of
+   * whole SLOT_MS over whole slots: `from` moved back to a slot's start and
+   * `to` on to a slot's end (the answer says which range and `bucketMs` it used).
    */
-  activity(room: string, from: number, to: number, buckets: number): Activity {
+  async activity(room: string, from: number, to: number, buckets: number): Promise<Activity> {
     if (!(to >= from)) throw new RangeError(`activity: to (${to}) is before from (${from})`)
     const n = Math.max(1, Math.min(MAX_BUCKETS, Math.floor(buckets)))
-    const bucketMs = Math.max(1, Math.ceil((to - from + 1) / n))
-    const out: Activity = { from, to, bucketMs, users: [], cells: [] }
+    let bucketMs = Math.max(1, Math.ceil((to - from + 1) / n))
     const id = this.roomId(room)
-    if (id === undefined) return out
     const a = this.tt.resolve({ time: from - 1 }) + 1
     const z = this.tt.resolve({ time: to })
-    if (z < a) return out
-    const index = new Map<string, number>()
-    for (const r of this.s.activity!.iterate({ t0: from, bucket: bucketMs, a, z, room: id }) as Iterable<{ b: number; user: string; n: number }>) {
-      let u = index.get(r.user)
+    if (id === undefined || z < a) return { from, to, bucketMs, users: [], cells: [] }
+    const users: string[] = []
+    const userIndex = new Map<string, number>()
+    const cells = new Map<number, Map<number, number>>()
+    const add = (b: number, user: string, count: number) => {
+      let u = userIndex.get(user)
       if (u === undefined) {
-        u = out.users.length
-        index.set(r.user, u)
-        out.users.push(r.user)
+        userIndex.set(user, (u = users.length))
+        users.push(user)
       }
-      out.cells.push([r.b, u, r.n])
+      let row = cells.get(b)
+      if (!row) cells.set(b, (row = new Map()))
+      row.set(u, (row.get(u) ?? 0) + count)
     }
+    if (z - a + 1 <= this.exactActivityEntries) {
+      for (const r of this.s.activity!.iterate({ t0: from, bucket: bucketMs, a, z, room: id }) as Iterable<{ b: number; user: string; n: number }>) add(r.b, r.user, r.n)
+    } else {
+      await this.index.catchUp()
+      bucketMs = Math.ceil(bucketMs / SLOT_MS) * SLOT_MS
+      from = Math.floor(from / SLOT_MS) * SLOT_MS
+      to = Math.floor(to / SLOT_MS) * SLOT_MS + SLOT_MS - 1
+      this.index.forEach(id, from, to, bucketMs, add)
+    }
+    const out: Activity = { from, to, bucketMs, users, cells: [] }
+    for (const b of [...cells.keys()].sort((x, y) => x - y)) for (const [u, count] of cells.get(b)!) out.cells.push([b, u, count])
     return out
   }
 

@@ -122,7 +122,7 @@ export class ActivityChart {
       g.fillStyle = '#5c636d'
       g.font = '11px system-ui, sans-serif'
       g.textBaseline = 'middle'
-      g.fillText(range ? 'no edits in this range' : 'no history yet', 8, plotH / 2 + 4)
+      g.fillText(!range ? 'no history yet' : this.fetching && !d ? 'counting edits…' : 'no edits in this range', 8, plotH / 2 + 4)
     }
     if (range) this.drawAxis(g, range, w, hgt - axisH)
     // The moment shown.

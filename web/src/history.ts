@@ -18,6 +18,9 @@ export interface SeekResult {
   /** The log position shown (the last entry at or before t). */
   seq: number
   superseded: boolean
+  /** Of `ms`: waiting for the server's answer, and applying it to the scene. */
+  fetchMs?: number
+  applyMs?: number
 }
 
 interface Waiter {
@@ -105,22 +108,21 @@ export class History {
     if (this.inflight) return
     this.inflight = true
     const target = this.t
+    const asked = performance.now()
     this.api.scene(this.room, { time: target }).then(
       (res) => {
         this.inflight = false
+        const answered = performance.now()
         if (this.mode === 'history') {
           this.seq = res.at
           this.shownT = target
           this.onScene(res.objects, res.at)
           this.onChange()
         }
-        const now = performance.now()
-        this.waiters = this.waiters.filter((w) => {
-          if (w.t === target) w.resolve({ ms: now - w.started, seq: res.at, superseded: false })
-          else if (w.t !== this.t) w.resolve({ ms: now - w.started, seq: res.at, superseded: true })
-          else return true
-          return false
-        })
+        // Resolve after the next frame: the view draws the new scene first (its frame callback runs before ours).
+        const waiting = this.waiters
+        this.waiters = []
+        requestAnimationFrame(() => this.settle(waiting, target, res.at, asked, answered))
         if (this.mode === 'history' && this.t !== target) this.pump()
       },
       (e: Error) => {
@@ -129,6 +131,17 @@ export class History {
         this.onError(e)
       },
     )
+  }
+
+  private settle(waiting: Waiter[], target: number, seq: number, asked: number, answered: number): void {
+    const now = performance.now()
+    const keep = waiting.filter((w) => {
+      if (w.t === target) w.resolve({ ms: now - w.started, seq, superseded: false, fetchMs: answered - asked, applyMs: now - answered })
+      else if (w.t !== this.t || this.mode !== 'history') w.resolve({ ms: now - w.started, seq, superseded: true })
+      else return true
+      return false
+    })
+    this.waiters.unshift(...keep)
   }
 
   /** Back to the live scene. */

@@ -11,6 +11,7 @@ import { RoomView } from './room-view.js'
 import { openRoom, roomInAddress, saveToken, takeToken, viewerName } from './session.js'
 import { installHook } from './test-hook.js'
 
+performance.mark('scenesync:script')
 const hook = installHook()
 const api = new Api('', takeToken())
 
@@ -61,6 +62,7 @@ async function start(): Promise<void> {
     }
     try {
       const span = await api.span(room)
+      performance.mark('scenesync:span')
       hideGate()
       hook.setState('ready')
       const viewer = viewerName(span.name ?? list?.name ?? null)

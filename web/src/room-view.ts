@@ -44,6 +44,7 @@ export class RoomView {
   /** Called with the live objects applied to the graph each frame (the benchmark's latency probe). */
   onApplied: ((objects: ViewObject[]) => void) | null = null
   private framed = false
+  private historyLoaded = false
   private lastSpanAt = 0
   private lastChartAt = 0
   private trailsDirty = false
@@ -112,8 +113,6 @@ export class RoomView {
     role.textContent = 'read-only'
     this.bar.render()
     this.renderStatus()
-    void this.chart.reload()
-    void this.feed.load()
     // Keep the timeline's end, the chart and the feed following the live room.
     setInterval(() => this.follow(), 1000)
   }
@@ -156,7 +155,16 @@ export class RoomView {
       this.viewport.frame(this.graph.worldBounds())
     }
     this.viewport.markContent()
-    this.feed.refresh(0)
+    // The chart and the feed ask the server for history after the live scene is up, so
+    // their queries (a scan of the room's log for the chart) never delay the first frame.
+    if (!this.historyLoaded) {
+      this.historyLoaded = true
+      performance.mark('scenesync:synced')
+      requestAnimationFrame(() => {
+        void this.chart.reload()
+        void this.feed.load()
+      })
+    } else this.feed.refresh(0)
   }
 
   private afterSceneReplaced(): void {

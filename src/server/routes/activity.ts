@@ -14,6 +14,6 @@ export function activityRoute(deps: RouteDeps): Route {
     const to = parseTime(url.searchParams.get('to'), 'to') ?? span.last?.time ?? from
     if (to < from) throw new HttpError(400, `to (${to}) is before from (${from})`)
     const buckets = parseCount(url.searchParams.get('buckets'), 'buckets', 200, MAX_BUCKETS)
-    return { room, ...timeline.activity(room, from, to, buckets) }
+    return timeline.activity(room, from, to, buckets).then((a) => ({ room, ...a }))
   })
 }

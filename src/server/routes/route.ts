@@ -51,7 +51,11 @@ export function decodeSegment(raw: string, what: string): string {
   }
 }
 
-/** A route under /rooms/:room/…: group 1 of `pattern` is the room; answers the JSON `answer` returns. */
+/**
+ * A route under /rooms/:room/…: group 1 of `pattern` is the room; answers the
+ * JSON `answer` returns (or resolves to: errors of an asynchronous answer are
+ * sent here, the synchronous ones by the HTTP handler).
+ */
 export function roomRoute(deps: RouteDeps, pattern: RegExp, answer: (r: RoomRequest) => unknown): Route {
   return {
     pattern,
@@ -59,7 +63,12 @@ export function roomRoute(deps: RouteDeps, pattern: RegExp, answer: (r: RoomRequ
       const room = decodeSegment(match[1]!, 'room')
       const claims = deps.authorize(req, room)
       if (!deps.timeline) throw new HttpError(503, 'this server runs without a projection')
-      send(res, 200, answer({ room, url, match, timeline: deps.timeline, claims }))
+      const body = answer({ room, url, match, timeline: deps.timeline, claims })
+      if (!(body instanceof Promise)) return send(res, 200, body)
+      body.then(
+        (b) => send(res, 200, b),
+        (e: unknown) => send(res, e instanceof HttpError ? e.status : 500, { error: (e as Error).message }),
+      )
     },
   }
 }
