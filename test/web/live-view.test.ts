@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestServer } from '../helpers/server.js'
 import { browserMissing, launch, openPage, requireBrowser, type WatchedPage } from './browser.js'
 import { DEMO, type Editor, buildDemo, editor, sleep, webServer, xf } from './fixture.js'
+import { CUBE, linkData, meshBytes, rigBytes, storeGeometry } from './geometry-bytes.js'
 
 const run = !browserMissing() || requireBrowser
 let s: TestServer
@@ -105,6 +106,35 @@ describe.runIf(run)('web view: live', () => {
     await expect.poll(() => (ana.provider.awareness.getStates().get(
       [...ana.provider.awareness.getStates().keys()].find((k) => k !== ana.doc.clientID)!,
     ) as any)?.selection).toEqual([DEMO.drone])
+    expect(w.errors).toEqual([])
+  })
+
+  it('draws a mesh from the geometry a stock client stores as docs/geometry-format.md says, and a rig’s bones as posed', async () => {
+    type V = { kind: string; triangles: number; linePoints: number; lineSum: number; data: string | null }
+    expect(await hook<V>('visual', DEMO.crate)).toMatchObject({ kind: 'stand-in' })
+    // Two chunks of 200 bytes or less: the page must put them together.
+    storeGeometry(ana.doc, 'data-crate', 'MESH', 'CrateMesh', meshBytes(CUBE), 200)
+    linkData(ana.doc, DEMO.crate, 'data-crate')
+    await w.page.waitForFunction((id) => (globalThis as any).__scenesync.visual(id)?.kind === 'geometry', DEMO.crate, { timeout: 10_000 })
+    expect(await hook<V>('visual', DEMO.crate)).toMatchObject({ kind: 'geometry', triangles: 12, data: 'mesh: 8 vertices, 6 faces' })
+    storeGeometry(ana.doc, 'data-rig', 'ARMATURE', 'RigData', rigBytes([
+      { name: 'root', parent: -1, head: [0, 0, 0], tail: [0, 0, 1] },
+      { name: 'spine', parent: 0, head: [0, 0, 1], tail: [0, 0, 2] },
+    ]))
+    linkData(ana.doc, DEMO.rig, 'data-rig')
+    await w.page.waitForFunction((id) => (globalThis as any).__scenesync.visual(id)?.kind === 'bones', DEMO.rig, { timeout: 10_000 })
+    const rest = await hook<V>('visual', DEMO.rig)
+    expect(rest).toMatchObject({ linePoints: 2 * 24, data: 'armature: 2 bones' })
+    // Posing the root bone moves both bones' lines.
+    ana.scene.setBonePose(DEMO.rig, 'root', xf([0, 0, 0], [0.4, 0, 0]))
+    await w.page.waitForFunction(([id, sum]) => (globalThis as any).__scenesync.visual(id).lineSum !== sum, [DEMO.rig, rest.lineSum] as const, { timeout: 10_000 })
+    // A value whose chunks do not hash to its name is not drawn, and the page says why.
+    storeGeometry(ana.doc, 'data-bad', 'MESH', 'Bad', meshBytes(CUBE))
+    ;(ana.doc.getMap('data').get('data-bad') as any).set('geometry', { hash: 'f'.repeat(64), size: meshBytes(CUBE).length, chunks: 1 })
+    ana.doc.getMap('geometry').set(`${'f'.repeat(64)}/0`, meshBytes(CUBE))
+    linkData(ana.doc, DEMO.chair, 'data-bad')
+    await w.page.waitForFunction((id) => (globalThis as any).__scenesync.visual(id)?.data?.includes('not drawn'), DEMO.chair, { timeout: 10_000 })
+    expect(await hook<V>('visual', DEMO.chair)).toMatchObject({ kind: 'stand-in', data: 'mesh: not drawn, its chunks do not hash to the name they are stored under' })
     expect(w.errors).toEqual([])
   })
 })

@@ -20,6 +20,8 @@ export interface Visual {
   pick: THREE.Mesh
   /** Local bounds, for outlines and framing. */
   bounds: THREE.Box3
+  /** Rebuilds the batch member from the object's new values (a rig's pose); null for visuals that do not change. */
+  refresh?: (o: import('./scene-graph.js').ViewObject) => BatchMember
 }
 
 export const COLORS = {

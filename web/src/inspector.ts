@@ -22,6 +22,8 @@ export class Inspector {
     private readonly graph: SceneGraph,
     /** The log position shown, or undefined for now. */
     private readonly at: () => number | undefined,
+    /** What is known of a data block (its kind, vertex count, or why it is not drawn). */
+    private readonly describeData: (dataId: string) => string | null = () => null,
   ) {
     this.render()
   }
@@ -77,9 +79,9 @@ export class Inspector {
     rows.push(['visible', o.visible ? 'yes' : 'hidden'])
     const bones = Object.keys(o.pose)
     if (bones.length) rows.push(['bones', `${bones.length} posed: ${bones.slice(0, 6).join(', ')}${bones.length > 6 ? ', …' : ''}`])
-    if (o.data) rows.push(['data', o.data])
+    if (o.data) rows.push(['data', this.describeData(o.data) ?? o.data])
     const dl = h('dl', { class: 'kv' })
-    for (const [k, v] of rows) dl.append(h('dt', {}, k), h('dd', { class: k === 'id' || k === 'data' ? 'mono' : '' }, v))
+    for (const [k, v] of rows) dl.append(h('dt', {}, k), h('dd', { class: k === 'id' ? 'mono' : '' }, v))
     let last: HTMLElement
     if (this.last === undefined) last = h('div', { class: 'last-change empty' }, 'last change: …')
     else if (this.last === null) last = h('div', { class: 'last-change empty' }, 'no change in the log yet')

@@ -33,7 +33,7 @@ export interface LiveOptions {
 }
 
 /** A data block id, read the way any foreign value is read: checked, never trusted. */
-function dataIdOf(scene: SceneDoc, id: string): string | null {
+export function dataIdOf(scene: SceneDoc, id: string): string | null {
   const m = scene.objects.get(id)
   const v = m instanceof Y.Map ? m.get('data') : undefined
   return typeof v === 'string' && v.length > 0 && v.length <= 128 ? v : null

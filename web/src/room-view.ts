@@ -13,7 +13,8 @@ import { clockTime } from './format.js'
 import { History } from './history.js'
 import { Inspector } from './inspector.js'
 import { LabelLayer } from './labels.js'
-import { LiveRoom } from './live.js'
+import { DocGeometry } from './doc-geometry.js'
+import { LiveRoom, dataIdOf } from './live.js'
 import { PresenceLayer } from './presence.js'
 import { SceneGraph, type ViewObject } from './scene-graph.js'
 import { TimelineBar } from './timeline-bar.js'
@@ -39,6 +40,7 @@ export class RoomView {
   readonly feed: ChangesFeed
   readonly chart: ActivityChart
   readonly inspector: Inspector
+  readonly geometry: DocGeometry
   private readonly bar: TimelineBar
   selection: string[] = []
   /** Called with the live objects applied to the graph each frame (the benchmark's latency probe). */
@@ -64,7 +66,7 @@ export class RoomView {
     this.history.span = o.span
     this.trails = new TrailLayer(api, room, this.graph, labels)
     const at = () => (this.history.mode === 'history' ? this.history.seq : undefined)
-    this.inspector = new Inspector(byId('inspector'), api, room, this.graph, at)
+    this.inspector = new Inspector(byId('inspector'), api, room, this.graph, at, (id) => this.geometry.describe(id))
     this.feed = new ChangesFeed(byId('changes'), api, room, at)
     this.feed.onPick = (e) => {
       this.select(e.items.map((i) => i.id))
@@ -78,6 +80,8 @@ export class RoomView {
     }
 
     this.live = new LiveRoom({ url: o.wsBase, room, token: o.token, name: o.viewer, color: me.color })
+    this.geometry = new DocGeometry(this.live.doc, (ids) => this.graph.refreshData(ids))
+    this.graph.source = this.geometry
     this.live.onStatus = () => this.renderStatus()
     this.live.onPeers = (peers) => this.presence.setPeers(peers)
     this.live.provider.on('sync', (synced: boolean) => {
@@ -85,7 +89,8 @@ export class RoomView {
     })
 
     this.history.onScene = (objects) => {
-      this.graph.setAll(objects as ViewObject[])
+      // Until the server's scene carries data ids, a past moment shows each object's geometry as it is now.
+      this.graph.setAll(objects.map((o) => ({ ...o, data: o.data ?? dataIdOf(this.live.scene, o.id) })))
       this.afterSceneReplaced()
     }
     this.history.onLive = () => this.showLive()

@@ -177,7 +177,16 @@ export class SceneGraph {
     }
     applyXform(e.node, o.xform ?? IDENTITY)
     if (e.visual.object) e.visual.object.visible = o.visible
+    if (e.visual.refresh) {
+      e.visual.member = e.visual.refresh(o)
+      this.batches.set(o.id, e.visual.member)
+    }
     return structural
+  }
+
+  /** The data blocks with these ids changed (their geometry arrived): draw their objects again. */
+  refreshData(dataIds: ReadonlySet<string>): void {
+    for (const e of this.entries.values()) if (e.obj.data && dataIds.has(e.obj.data)) this.requestVisual(e)
   }
 
   private requestVisual(e: Entry): void {

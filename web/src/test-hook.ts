@@ -45,6 +45,20 @@ export function installHook(): { setView(v: RoomView | null): void; setState(s: 
     object(id: string): HookObject | null {
       return hook.objects().find((o) => o.id === id) ?? null
     },
+    /** How an object is drawn: from its geometry, as posed bones, or as a stand-in (box, gizmo, marker). */
+    visual(id: string) {
+      const v = view?.graph.visual(id)
+      if (!v) return null
+      const mesh = v.object as { geometry?: { attributes: { position: { count: number } } } } | null
+      const lines = v.member?.lines ?? null
+      return {
+        kind: v.object ? 'geometry' : v.refresh ? 'bones' : 'stand-in',
+        triangles: mesh?.geometry ? mesh.geometry.attributes.position.count / 3 : 0,
+        linePoints: lines ? lines.length / 3 : 0,
+        lineSum: lines ? Math.round(lines.reduce((a, b) => a + b, 0) * 1000) / 1000 : 0,
+        data: view!.graph.get(id)?.data ? view!.geometry.describe(view!.graph.get(id)!.data!) : null,
+      }
+    },
     presence() {
       return { peers: view?.presence.peers ?? [], outlines: view?.presence.drawn ?? [] }
     },
