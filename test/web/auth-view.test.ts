@@ -40,7 +40,7 @@ describe.runIf(run)('web view: tokens', () => {
   it('[S3] a read-only token views the room live; the page writes nothing to the log', async () => {
     const entries = (await s.log.readRoom('studio', '')).length
     const w = await openPage(browser, `${s.http}/#room=studio&token=${token('studio', 'read')}`)
-    await w.page.waitForFunction(() => (globalThis as any).__scenesync?.status() === 'synced' && (globalThis as any).__scenesync.objects().length === 11, null, { timeout: 20_000 })
+    await w.page.waitForFunction(() => (globalThis as any).__scenesync?.status() === 'synced' && (globalThis as any).__scenesync.objects().length === 12, null, { timeout: 20_000 })
     // The token left the address (it stays in the tab's session storage).
     expect(w.page.url()).not.toContain('token=')
     expect(await w.page.locator('#role').textContent()).toBe('read-only')

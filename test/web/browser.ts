@@ -57,3 +57,14 @@ export async function openPage(browser: Browser, url: string, viewport = { width
   await page.goto(url)
   return { page, errors, console }
 }
+
+/** Turns the mouse wheel over the 3D view, as a person zooms in before looking closer. */
+export async function zoomIn(w: WatchedPage, notches = 3): Promise<void> {
+  const box = (await w.page.locator('#viewport canvas').boundingBox())!
+  await w.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+  for (let i = 0; i < notches; i++) {
+    await w.page.mouse.wheel(0, -120)
+    await w.page.waitForTimeout(60)
+  }
+  await w.page.waitForTimeout(400)
+}

@@ -8,14 +8,14 @@ import fs from 'node:fs'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestServer } from '../helpers/server.js'
-import { browserMissing, launch, openPage, requireBrowser, type WatchedPage } from './browser.js'
+import { browserMissing, launch, openPage, requireBrowser, type WatchedPage, zoomIn } from './browser.js'
 import { DEMO, type Editor, buildDemo, dronePath, editor, projected, sleep, webServer, xf } from './fixture.js'
 
 const run = !browserMissing() || requireBrowser
 let s: TestServer
 let browser: Browser
 let ana: Editor
-let ben: Editor
+let sam: Editor
 let w: WatchedPage
 const ROOM = 'studio'
 
@@ -38,7 +38,7 @@ describe.runIf(run)('web view: history', () => {
     browser = await launch()
     s = await webServer()
     ana = await editor(s, ROOM, 'ana')
-    ben = await editor(s, ROOM, 'ben')
+    sam = await editor(s, ROOM, 'sam')
     buildDemo(ana)
     await sleep(50)
     for (let i = 0; i <= 40; i++) {
@@ -46,19 +46,20 @@ describe.runIf(run)('web view: history', () => {
       await sleep(30)
     }
     for (let i = 0; i < 15; i++) {
-      ben.scene.setXform(DEMO.chair, xf([1.8 - i * 0.05, -1.4, 0.45], [0, 0, -0.5 + i * 0.03], [0.6, 0.6, 0.9]))
+      sam.scene.setXform(DEMO.chair, xf([1.8 - i * 0.05, -1.4, 0.45], [0, 0, -0.5 + i * 0.03], [0.6, 0.6, 0.9]))
       await sleep(15)
     }
     // Everything acknowledged is in the log; the page's history reads the projection.
     await sleep(200)
     await projected(s)
-    w = await openPage(browser, `${s.http}/#room=${ROOM}`)
-    await w.page.waitForFunction(() => (globalThis as any).__scenesync?.status() === 'synced' && (globalThis as any).__scenesync.objects().length === 11, null, { timeout: 20_000 })
+    // ?aa=1: antialiased, as a browser with a GPU draws it (the screenshot is documentation).
+    w = await openPage(browser, `${s.http}/?aa=1#room=${ROOM}`)
+    await w.page.waitForFunction(() => (globalThis as any).__scenesync?.status() === 'synced' && (globalThis as any).__scenesync.objects().length === 12, null, { timeout: 20_000 })
     await hook('refreshSpan')
   })
   afterAll(async () => {
     ana?.close()
-    ben?.close()
+    sam?.close()
     await browser?.close()
     await s?.stop()
   })
@@ -97,12 +98,16 @@ describe.runIf(run)('web view: history', () => {
     expect(trail.points).toBe(rows.length)
     expect(trail.drawn).toEqual(rows.map((r: any) => r.xform.location))
     expect(trail.ticks.length).toBeGreaterThan(1)
+    const held = new Set<number>()
     for (const tick of trail.ticks) {
       const last = rows.filter((r: any) => r.time <= tick.time).pop()
       expect(tick.at).toEqual(last.xform.location)
+      expect(held.has(last.seq)).toBe(false)
+      held.add(last.seq)
     }
     await expect.poll(() => w.page.locator('#labels .label.tick').count()).toBe(trail.ticks.length)
     fs.mkdirSync('test-results', { recursive: true })
+    await zoomIn(w)
     await w.page.screenshot({ path: 'test-results/web-history.png' })
   })
 

@@ -7,8 +7,8 @@ import fs from 'node:fs'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestServer } from '../helpers/server.js'
-import { browserMissing, launch, openPage, requireBrowser, type WatchedPage } from './browser.js'
-import { DEMO, type Editor, buildDemo, editor, sleep, webServer, xf } from './fixture.js'
+import { browserMissing, launch, openPage, requireBrowser, type WatchedPage, zoomIn } from './browser.js'
+import { DEMO, type Editor, buildDemo, dronePath, editor, sleep, webServer, xf } from './fixture.js'
 import { CUBE, linkData, meshBytes, rigBytes, storeGeometry } from './geometry-bytes.js'
 
 const run = !browserMissing() || requireBrowser
@@ -28,8 +28,9 @@ describe.runIf(run)('web view: live', () => {
     ana = await editor(s, ROOM, 'ana')
     buildDemo(ana)
     await sleep(100)
-    w = await openPage(browser, `${s.http}/#room=${ROOM}`)
-    await w.page.waitForFunction(() => (globalThis as any).__scenesync?.status() === 'synced' && (globalThis as any).__scenesync.objects().length === 11, null, { timeout: 20_000 })
+    // ?aa=1: antialiased, as a browser with a GPU draws it (the screenshot is documentation).
+    w = await openPage(browser, `${s.http}/?aa=1#room=${ROOM}`)
+    await w.page.waitForFunction(() => (globalThis as any).__scenesync?.status() === 'synced' && (globalThis as any).__scenesync.objects().length === 12, null, { timeout: 20_000 })
   })
   afterAll(async () => {
     ana?.close()
@@ -71,8 +72,6 @@ describe.runIf(run)('web view: live', () => {
     )
     // Measured, not asserted (timing on a shared machine is noise); the benchmark reports it properly.
     process.stderr.write(`[web live] edit → page scene graph: ${Date.now() - t0} ms\n`)
-    fs.mkdirSync('test-results', { recursive: true })
-    await w.page.screenshot({ path: 'test-results/web-live.png' })
     expect(w.errors).toEqual([])
   })
 
@@ -106,6 +105,28 @@ describe.runIf(run)('web view: live', () => {
     await expect.poll(() => (ana.provider.awareness.getStates().get(
       [...ana.provider.awareness.getStates().keys()].find((k) => k !== ana.doc.clientID)!,
     ) as any)?.selection).toEqual([DEMO.drone])
+    expect(w.errors).toEqual([])
+  })
+
+  it('shows people at work: a flight in progress, another person’s selection, the chart per person (the README’s screenshot)', async () => {
+    const sam = await editor(s, ROOM, 'sam')
+    const ben = await editor(s, ROOM, 'ben')
+    ben.provider.awareness.setLocalState({ user: { name: 'ben', color: '#e05a47' }, selection: [DEMO.table], active: DEMO.table })
+    for (let i = 0; i <= 24; i++) {
+      sam.scene.setXform(DEMO.drone, xf(dronePath(i), [0, 0, i * 0.1], [0.5, 0.5, 0.2]))
+      await sleep(40)
+    }
+    const at = await hook<{ x: number; y: number }>('screenOf', DEMO.crate)
+    await w.page.mouse.click(at.x, at.y)
+    await expect.poll(() => w.page.locator('#inspector').innerText()).toContain('Crate')
+    await hook('refreshSpan')
+    await expect.poll(async () => (await hook<{ users: string[] } | null>('chart'))?.users ?? [], { timeout: 10_000 }).toContain('sam')
+    await expect.poll(async () => (await hook<{ outlines: Array<{ who: string }> }>('presence')).outlines.map((o) => o.who)).toContain('ben')
+    fs.mkdirSync('test-results', { recursive: true })
+    await zoomIn(w)
+    await w.page.screenshot({ path: 'test-results/web-live.png' })
+    ben.close()
+    sam.close()
     expect(w.errors).toEqual([])
   })
 

@@ -95,8 +95,9 @@ export class ActivityChart {
         const x0 = this.x(t0, w)
         const x1 = Math.max(x0 + 1, this.x(t0 + d.bucketMs, w) - 0.5)
         const below = stack.get(b) ?? 0
-        const y1 = plotH + 4 - (below / max) * plotH
-        const y0 = plotH + 4 - ((below + n) / max) * plotH
+        // A square-root scale: one burst (a scene loaded at once) must not flatten every other bar.
+        const y1 = plotH + 4 - Math.sqrt(below / max) * plotH
+        const y0 = plotH + 4 - Math.sqrt((below + n) / max) * plotH
         stack.set(b, below + n)
         g.fillStyle = personColor(d.users[u]!)
         g.fillRect(x0, y0, x1 - x0, y1 - y0)
@@ -105,7 +106,7 @@ export class ActivityChart {
       g.font = '10px system-ui, sans-serif'
       g.textBaseline = 'top'
       const peak = max * perSecond
-      g.fillText(`${peak >= 10 ? Math.round(peak) : peak.toFixed(1)} edits/s`, 4, 2)
+      g.fillText(`${peak >= 10 ? Math.round(peak) : peak.toFixed(1)} edits/s (√ scale)`, 4, 2)
       // Legend: who edited in this range.
       let lx = w - 4
       g.textAlign = 'right'

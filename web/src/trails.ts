@@ -3,7 +3,8 @@
  * history row of the object in the range (the log's samples, nothing
  * invented between them), broken where the object was deleted, with time
  * ticks at round times. A tick shows where the object was at that time: at
- * its latest sample at or before it (`[H1]`).
+ * its latest sample at or before it (`[H1]`); of ticks that fall on the same
+ * sample (the object stood still) only the first is drawn.
  *
  * A trail is drawn in the frame of the object's parent (as it is now), so a
  * child's path moves with its parent; world-space paths of children would
@@ -138,10 +139,13 @@ export class TrailLayer {
     const step = TICK_STEPS.find((s) => (b - a) / s <= MAX_TICKS) ?? 864e5
     const out: TrailInfo['ticks'] = []
     let i = 0
+    let held = -1
     for (let t = Math.ceil(a / step) * step; t <= b; t += step) {
       while (i + 1 < points.length && points[i + 1]!.time <= t) i++
       const p = points[i]!
-      if (p.time > t || p.deleted || !p.xform) continue
+      // While the object stands still, later ticks would pile up on the first: one is enough.
+      if (p.time > t || p.deleted || !p.xform || i === held) continue
+      held = i
       out.push({ time: t, at: [...p.xform.location] as [number, number, number] })
     }
     return out

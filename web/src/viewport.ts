@@ -95,7 +95,7 @@ export class Viewport {
     const center = world.getCenter(new THREE.Vector3())
     const radius = Math.max(world.getSize(new THREE.Vector3()).length() / 2, 2)
     const dir = this.camera.position.clone().sub(this.controls.target).normalize()
-    const dist = radius / Math.sin(THREE.MathUtils.degToRad(this.camera.fov / 2)) * 0.9
+    const dist = (radius / Math.sin(THREE.MathUtils.degToRad(this.camera.fov / 2))) * 0.75
     this.controls.target.copy(center)
     this.camera.position.copy(center).addScaledVector(dir, dist)
     this.camera.far = Math.max(5000, dist * 20)
