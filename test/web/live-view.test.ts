@@ -161,8 +161,7 @@ describe.runIf(run)('web view: live', () => {
 })
 
 describe('web view: browser', () => {
-  it('has Chromium when SCENESYNC_REQUIRE_BROWSER=1 (a missing browser fails there)', () => {
-    if (!requireBrowser) return
+  it.runIf(requireBrowser)('has Chromium when SCENESYNC_REQUIRE_BROWSER=1 (a missing browser fails there)', () => {
     expect(browserMissing()).toBeNull()
   })
 })
