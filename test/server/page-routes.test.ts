@@ -111,7 +111,9 @@ describe('page routes', () => {
     const past = (await get(`/rooms/studio/objects/${ID}?at=4`, token('studio'))).body
     expect(past.object.xform.location).toEqual([2, 0, 0])
     expect(past.lastChange).toMatchObject({ seq: 4, user: 'ana' })
-    expect((await get('/rooms/studio/objects/no-such-id', token('studio'))).status).toBe(404)
+    expect((await get('/rooms/studio/objects/no-such-id', token('studio'))).body).toMatchObject({ object: null, lastChange: null })
+    // Before it was created: not there, no change yet.
+    expect((await get(`/rooms/studio/objects/${OTHER}?at=1`, token('studio'))).body).toMatchObject({ object: null, lastChange: null })
   })
 
   it('diff: what changed between two points', async () => {

@@ -54,6 +54,10 @@ export async function openPage(browser: Browser, url: string, viewport = { width
     if (m.type() === 'error') errors.push(m.text())
   })
   page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`))
+  // The console says only "404"; say which request it was.
+  page.on('response', (r) => {
+    if (r.status() >= 400) console.push(`http ${r.status()}: ${r.request().method()} ${r.url()}`)
+  })
   await page.goto(url)
   return { page, errors, console }
 }
