@@ -152,13 +152,14 @@ export async function runWeb(): Promise<Record<string, unknown>> {
     const end = start + seconds * 1000
     const interval = (1000 * MOVERS) / RATE
     const next = movers.map((_, i) => (i * interval) / MOVERS)
+    const sentBy = movers.map(() => 0)
     let count = 0
     while (now() < end) {
       const t = now() - start
       for (let i = 0; i < MOVERS; i++) {
         while (next[i]! <= t) {
-          const n = Math.round(next[i]! / interval)
-          const mv = moves[i]![n]
+          // In order: each update of a client follows its previous one.
+          const mv = moves[i]![sentBy[i]!++]
           next[i]! += interval
           if (!mv) continue
           movers[i]!.send(mv.frame, mv.clock)
@@ -177,6 +178,7 @@ export async function runWeb(): Promise<Record<string, unknown>> {
       if (t !== undefined) latencies.push(at - t)
     }
     const acked = movers.reduce((n, m) => n + m.acked, 0)
+    const closed = [...new Set(movers.map((m) => m.closed).filter((c) => c !== null))]
     for (const m of movers.splice(0)) m.close()
     const frame = summarize(frames.intervals)
     const work = summarize(frames.renders)
@@ -226,6 +228,7 @@ export async function runWeb(): Promise<Record<string, unknown>> {
       updates_sent: count,
       updates_per_s: round(count / seconds, 0),
       updates_acked: acked,
+      movers_closed: closed,
       frame_ms_p50: round(frame.p50, 1),
       frame_ms_p99: round(frame.p99, 1),
       frames: frame.n,

@@ -73,12 +73,17 @@ export class LiveRoom {
       this.lastChangeAt = Date.now()
       this.onChange()
     })
+    performance.mark('scenesync:ws-start')
     this.provider.on('status', ({ status }: { status: string }) => {
-      if (status === 'connected') return
+      if (status === 'connected') {
+        if (!performance.getEntriesByName('scenesync:ws-open').length) performance.mark('scenesync:ws-open')
+        return
+      }
       this.setStatus(status === 'disconnected' ? 'offline' : 'connecting')
     })
     this.provider.on('sync', (synced: boolean) => {
       if (!synced) return
+      if (!this.synced) performance.mark('scenesync:ws-synced')
       this.synced = true
       this.setStatus('synced')
     })

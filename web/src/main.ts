@@ -8,7 +8,9 @@ import { Api, ApiError, type RoomList } from './api.js'
 import { byId } from './dom.js'
 import { askToken, hideGate, pickRoom, showProblem } from './gate.js'
 import { RoomView } from './room-view.js'
-import { openRoom, roomInAddress, saveToken, takeToken, viewerName } from './session.js'
+import { LiveRoom } from './live.js'
+import { colorOf } from './colors.js'
+import { openRoom, roomInAddress, saveToken, takeToken, tokenName, viewerName } from './session.js'
 import { installHook } from './test-hook.js'
 
 performance.mark('scenesync:script')
@@ -60,14 +62,17 @@ async function start(): Promise<void> {
       room = await pickRoom(list, problem)
       openRoom(room)
     }
+    // The WebSocket opens while the server checks the token over HTTP: the sync and the
+    // check overlap, and a refused token closes it again.
+    const viewer = viewerName(tokenName(api.token) ?? list?.name ?? null)
+    const wsBase = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`
+    const live = new LiveRoom({ url: wsBase, room, token: api.token, name: viewer, color: colorOf(viewer) })
     try {
       const span = await api.span(room)
       performance.mark('scenesync:span')
       hideGate()
       hook.setState('ready')
-      const viewer = viewerName(span.name ?? list?.name ?? null)
-      const wsBase = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`
-      const view = new RoomView({ api, room, span, token: api.token, viewer, wsBase })
+      const view = new RoomView({ api, room, span, live, viewer })
       hook.setView(view)
       byId('room-button').onclick = () => {
         openRoom(null)
@@ -75,6 +80,7 @@ async function start(): Promise<void> {
       }
       return
     } catch (e) {
+      live.destroy()
       if (!(e instanceof ApiError)) throw e
       const r = room
       hook.setState('refused')

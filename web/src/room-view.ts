@@ -25,9 +25,9 @@ export interface RoomViewOptions {
   api: Api
   room: string
   span: Span
-  token: string | null
+  /** The live room, already connecting. */
+  live: LiveRoom
   viewer: string
-  wsBase: string
 }
 
 export class RoomView {
@@ -79,7 +79,7 @@ export class RoomView {
       this.trails.reattach()
     }
 
-    this.live = new LiveRoom({ url: o.wsBase, room, token: o.token, name: o.viewer, color: me.color })
+    this.live = o.live
     this.geometry = new DocGeometry(this.live.doc, (ids) => this.graph.refreshData(ids))
     this.graph.source = this.geometry
     this.live.onStatus = () => this.renderStatus()
@@ -87,6 +87,9 @@ export class RoomView {
     this.live.provider.on('sync', (synced: boolean) => {
       if (synced && this.history.mode === 'live') this.showLive()
     })
+    // It may have synced while the page was still asking for the room's span.
+    if (this.live.synced) queueMicrotask(() => this.history.mode === 'live' && this.showLive())
+    this.presence.setPeers(this.live.peers())
 
     this.history.onScene = (objects) => {
       // Until the server's scene carries data ids, a past moment shows each object's geometry as it is now.

@@ -49,3 +49,19 @@ export function viewerName(fromToken: string | null): string {
   if (!n) sessionStorage.setItem('scenesync.viewer', (n = `viewer-${Math.random().toString(36).slice(2, 6)}`))
   return n
 }
+
+/**
+ * The display name a token carries, read from its payload without checking
+ * it (the server checks; this only labels the page's presence before the
+ * server has answered).
+ */
+export function tokenName(token: string | null): string | null {
+  if (!token) return null
+  try {
+    const payload = token.slice(0, token.indexOf('.')).replace(/-/g, '+').replace(/_/g, '/')
+    const claims = JSON.parse(atob(payload)) as { name?: unknown }
+    return typeof claims.name === 'string' && claims.name ? claims.name : null
+  } catch {
+    return null
+  }
+}

@@ -88,7 +88,7 @@ export function installHook(): { setView(v: RoomView | null): void; setState(s: 
       }
     },
     takeWatched: () => watched.splice(0),
-    /** ms from navigation to: the script running, the room's span answered, the live doc synced and shown. */
+    /** ms from navigation to: the script running, the room's span answered, the WebSocket opened and synced, the scene built from the doc. */
     marks: () => Object.fromEntries(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('scenesync:')).map((m) => [m.name.slice(10), Math.round(m.startTime)])),
     firstFrameMs: () => view?.viewport.firstContentFrame ?? null,
     /** Screen position (CSS px in the viewport) of an object, for clicking it. */
