@@ -4,11 +4,11 @@
  */
 import type http from 'node:http'
 import { TimeTravel } from '../projection/time-travel.js'
+import { Timeline } from '../projection/timeline.js'
 import type { SqlDatabase } from '../projection/sql.js'
 import type { Metrics } from './metrics.js'
 import { HttpError, parseAt, send } from './routes/http-util.js'
 import { dispatch, pageRoutes } from './routes/page-routes.js'
-import { Timeline } from '../projection/timeline.js'
 import { TokenError, verifyToken } from './tokens.js'
 
 export interface HttpApiOptions {
