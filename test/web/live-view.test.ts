@@ -51,6 +51,21 @@ describe.runIf(run)('web view: live', () => {
     expect(w.errors).toEqual([])
   })
 
+  it('shows the projection’s scene until the live doc has synced (a long-lived room’s doc can take seconds)', async () => {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 700 } })
+    // The WebSocket opens but the server never answers: the doc never syncs.
+    await page.routeWebSocket(/.*/, () => {})
+    await page.goto(`${s.http}/#room=${ROOM}`)
+    await page.waitForFunction(() => (globalThis as any).__scenesync?.objects().length === 12, null, { timeout: 20_000 })
+    expect(await page.evaluate(() => (globalThis as any).__scenesync.status())).toBe('connecting')
+    expect(await page.locator('#status').textContent()).toBe('connecting…')
+    const scene = (await (await fetch(`${s.http}/rooms/${ROOM}/scene`)).json()) as { objects: Array<{ id: string; xform: { location: number[] } }> }
+    const shown = (await page.evaluate(() => (globalThis as any).__scenesync.objects())) as Obj[]
+    for (const o of scene.objects) shown.find((x) => x.id === o.id)!.location.forEach((v, i) => expect(v).toBeCloseTo(o.xform.location[i]!, 5))
+    expect(await page.evaluate(() => 'projected' in (globalThis as any).__scenesync.marks())).toBe(true)
+    await page.close()
+  })
+
   it('puts a child at its parent’s transform times its own (the hierarchy)', async () => {
     // The lamp sits on the table (scale 2.2 × 1.2 × 0.8 at z = 0.4): local (0.3, 0.2, 0.7).
     const lamp = (await hook<Obj>('object', DEMO.lamp))!

@@ -127,8 +127,9 @@ export class Api {
 
   rooms = () => this.get<RoomList>('/rooms')
   span = (room: string) => this.get<Span>(`/rooms/${encodeURIComponent(room)}/timeline`)
-  scene = (room: string, at: AtParam, signal?: AbortSignal) =>
-    this.get<{ at: number; objects: SceneObjectJson[] }>(`/rooms/${encodeURIComponent(room)}/scene`, { at: atParam(at) }, signal)
+  /** The scene at a point of history, or now (the projection's current tables) without one. */
+  scene = (room: string, at: AtParam | undefined, signal?: AbortSignal) =>
+    this.get<{ at: number; objects: SceneObjectJson[] }>(`/rooms/${encodeURIComponent(room)}/scene`, { at: at && atParam(at) }, signal)
   activity = (room: string, from: number, to: number, buckets: number) => this.get<Activity>(`/rooms/${encodeURIComponent(room)}/activity`, { from, to, buckets })
   changes = (room: string, to: AtParam | undefined, limit: number) =>
     this.get<{ changes: ChangeJson[]; next: number | null; to: number }>(`/rooms/${encodeURIComponent(room)}/changes`, { to: to && atParam(to), limit })

@@ -89,6 +89,7 @@ export class RoomView {
     })
     // It may have synced while the page was still asking for the room's span.
     if (this.live.synced) queueMicrotask(() => this.history.mode === 'live' && this.showLive())
+    else void this.showProjected(api, room)
     this.presence.setPeers(this.live.peers())
 
     this.history.onScene = (objects) => {
@@ -152,6 +153,28 @@ export class RoomView {
       void this.trails.show(this.selection, this.history.range())
     }
     return this.graph.sync()
+  }
+
+  /**
+   * Until the live doc has synced, the scene as the projection holds it now: a
+   * long-lived room's doc can take seconds to sync (its state grows with the
+   * edits it has seen), the projection's current tables answer in milliseconds.
+   */
+  private async showProjected(api: Api, room: string): Promise<void> {
+    try {
+      const s = await api.scene(room, undefined)
+      if (this.live.synced || this.history.mode !== 'live') return
+      this.graph.setAll(s.objects.map((o) => ({ ...o, data: o.data ?? null })))
+      this.afterSceneReplaced()
+      if (!this.framed && this.graph.size > 0) {
+        this.framed = true
+        this.viewport.frame(this.graph.worldBounds())
+      }
+      performance.mark('scenesync:projected')
+      this.viewport.markContent()
+    } catch {
+      // The live doc will show the scene when it has synced.
+    }
   }
 
   private showLive(): void {
