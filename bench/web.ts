@@ -50,6 +50,29 @@ const RATE = 1000
 
 type Hook = Record<string, (...a: unknown[]) => unknown>
 
+interface Profile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }>
+  samples: number[]
+  timeDeltas: number[]
+}
+
+/** Self time per function of a CPU profile, the 25 largest. */
+function topFunctions(p: Profile): string {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]))
+  const self = new Map<string, number>()
+  p.samples.forEach((id, i) => {
+    const f = byId.get(id)!.callFrame
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}:${f.columnNumber}`
+    self.set(key, (self.get(key) ?? 0) + (p.timeDeltas[i] ?? 0))
+  })
+  const total = [...self.values()].reduce((a, b) => a + b, 0)
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 25)
+    .map(([k, us]) => `${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`)
+    .join('\n')
+}
+
 interface Move {
   frame: Uint8Array
   clock: number
@@ -153,6 +176,12 @@ export async function runWeb(): Promise<Record<string, unknown>> {
       ;(globalThis as any).__scenesync.watch()
       ;(globalThis as any).__scenesync.resetFrames()
     })
+    // BENCH_WEB_PROFILE=1: the page's CPU profile over the live phase, top functions to stderr.
+    const cdp = process.env.BENCH_WEB_PROFILE ? await page.context().newCDPSession(page) : null
+    if (cdp) {
+      await cdp.send('Profiler.enable')
+      await cdp.send('Profiler.start')
+    }
     // Open loop: mover i sends its n-th move at start + n·16 ms (+ a phase), whatever came back.
     const start = now()
     const end = start + seconds * 1000
@@ -176,6 +205,7 @@ export async function runWeb(): Promise<Record<string, unknown>> {
       await new Promise((r) => setTimeout(r, 2))
     }
     await new Promise((r) => setTimeout(r, 1500))
+    if (cdp) say(`page profile, live phase:\n${topFunctions((await cdp.send('Profiler.stop')).profile as Profile)}`)
     const frames = (await page.evaluate(() => (globalThis as any).__scenesync.frames())) as { intervals: number[]; renders: number[] }
     const seen = (await page.evaluate(() => (globalThis as any).__scenesync.takeWatched())) as Array<[string, number, number]>
     const latencies: number[] = []

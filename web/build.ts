@@ -5,7 +5,8 @@
  * browsers that accept them. `npm run build` runs this after tsc.
  *
  * Files are written beside the output and renamed into place, so a server
- * reading dist/web never sees a half-written bundle.
+ * reading dist/web never sees a half-written bundle. SCENESYNC_WEB_NO_MINIFY=1
+ * keeps names readable, for profiles (`BENCH_WEB_PROFILE=1 npm run bench -- web`).
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -30,7 +31,7 @@ export async function buildWeb(outdir = WEB_OUT): Promise<WebBuild> {
     await esbuild.build({
       entryPoints: { app: path.join(here, 'src', 'main.ts') },
       bundle: true,
-      minify: true,
+      minify: !process.env.SCENESYNC_WEB_NO_MINIFY,
       sourcemap: 'linked',
       format: 'esm',
       target: ['chrome110', 'firefox115', 'safari16'],
