@@ -1,9 +1,10 @@
 /**
  * Debian's Chromium driven by playwright-core, with the flags the team uses
- * for headless runs. WebGL renders in software there (SwiftShader through
- * ANGLE); `--enable-unsafe-swiftshader` is Chromium's explicit opt-in to it,
- * without which newer Chromiums warn on the console that the automatic
- * fallback to software WebGL is deprecated.
+ * for headless runs. WebGL renders in software there (WebGL 2 through ANGLE
+ * on SwiftShader's Vulkan). Chromium 156 does that with the team's flags
+ * alone; `--enable-unsafe-swiftshader` is Chromium's explicit opt-in to
+ * software WebGL, added so the tests do not rest on the automatic fallback,
+ * which Chromium has been retiring.
  *
  * Without Chromium the browser tests skip, unless SCENESYNC_REQUIRE_BROWSER=1
  * (CI), where they fail.
