@@ -142,7 +142,8 @@ export async function runWeb(): Promise<Record<string, unknown>> {
 
     server = await spawnServer(dir)
     const http = server.http
-    const url = `${http}/#room=${ROOM}`
+    // BENCH_WEB_QUERY: page options for A/B runs, e.g. `fps=60` (redraw for every remote change).
+    const url = `${http}/${process.env.BENCH_WEB_QUERY ? `?${process.env.BENCH_WEB_QUERY}` : ''}#room=${ROOM}`
 
     say(`first load, ${loads} times ...`)
     const firstFrames: number[] = []

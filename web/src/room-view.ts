@@ -96,8 +96,13 @@ export class RoomView {
       // Until the server's scene carries data ids, a past moment shows each object's geometry as it is now.
       this.graph.setAll(objects.map((o) => ({ ...o, data: o.data ?? dataIdOf(this.live.scene, o.id) })))
       this.afterSceneReplaced()
+      // The person moved the slider: drawn on the next frame, not at the pace of others' edits.
+      this.viewport.invalidate()
     }
-    this.history.onLive = () => this.showLive()
+    this.history.onLive = () => {
+      this.showLive()
+      this.viewport.invalidate()
+    }
     let lastRange = ''
     this.history.onChange = () => {
       this.bar.render()
@@ -130,9 +135,10 @@ export class RoomView {
   select(ids: string[]): Promise<void> {
     this.selection = ids
     this.presence.setMine(ids)
+    this.viewport.invalidate()
     this.live.select(ids)
     this.inspector.show(ids[ids.length - 1] ?? null)
-    return this.trails.show(ids, this.history.range())
+    return this.trails.show(ids, this.history.range()).then(() => this.viewport.invalidate())
   }
 
   private frame(dt: number): boolean {

@@ -37,6 +37,10 @@ export class Viewport {
   readonly camera = new THREE.PerspectiveCamera(45, 1, 0.05, 5000)
   readonly controls: OrbitControls
   private dirty = true
+  private contentDirty = false
+  private lastDraw = 0
+  /** At most this often the scene is redrawn for changes other people made (ms); `?fps=60` for every frame. */
+  contentIntervalMs = 1000 / Number(new URLSearchParams(location.search).get('fps') ?? 30)
   private readonly hooks: Array<(dtMs: number) => boolean | void> = []
   private last = performance.now()
   private grid: THREE.Object3D | null = null
@@ -168,10 +172,16 @@ export class Viewport {
     }
     this.frames++
     const t0 = performance.now()
+    // The camera (the person's own hand) redraws every frame; changes that came in from
+    // others redraw at most every `contentIntervalMs`, so a stream of remote edits does not
+    // keep a software renderer busy at 60 Hz.
     if (this.controls.update()) this.dirty = true
-    for (const h of this.hooks) if (h(dt)) this.dirty = true
+    for (const h of this.hooks) if (h(dt)) this.contentDirty = true
+    if (this.contentDirty && (this.contentPending || now - this.lastDraw >= this.contentIntervalMs - 2)) this.dirty = true
     if (this.dirty) {
       this.dirty = false
+      this.contentDirty = false
+      this.lastDraw = now
       this.renderer.render(this.scene, this.camera)
       this.renderTimes.push(performance.now() - t0)
       if (this.renderTimes.length > 5000) this.renderTimes.splice(0, 1000)
