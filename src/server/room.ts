@@ -16,6 +16,8 @@ import * as awarenessProtocol from 'y-protocols/awareness'
 import { type Cursor, type EventLog, type Origin, START } from '../log/event-log.js'
 import type { Logger } from '../logger.js'
 import { applyLogged, loadRoom } from '../projection/load-room.js'
+import { InvalidUpdateError } from '../log/errors.js'
+import { ClockHorizon, integrationProblem } from './integration-check.js'
 import type { Metrics } from './metrics.js'
 import { awarenessMessage, updateMessage } from './wire.js'
 
@@ -46,6 +48,9 @@ export class Room {
   private readonly members = new Set<RoomPeer>()
   private chain: Promise<void> = Promise.resolve()
   private inFlight = 0
+  /** Submissions waiting for their integration check (and those queued behind them). */
+  private checking = 0
+  private readonly horizon = new ClockHorizon()
   private tailCursor: Cursor = START
   /** Own entries applied ahead of the tail (shared stores only). */
   private readonly applied = new Set<Cursor>()
@@ -109,10 +114,21 @@ export class Room {
    */
   submit(updates: Uint8Array[], origin: Origin): Promise<void> {
     const started = performance.now()
-    const appended = this.opts.log.append(this.name, updates.map((update) => ({ update, origin })))
+    let overlap = false
+    for (const u of updates) if (this.horizon.overlaps(this.doc, u)) overlap = true
+    // An update reaching below the clocks the room holds is tried first (integration-check.ts);
+    // until it is appended, later ones wait behind it, so the log keeps the order they came in.
+    const checked = overlap || this.checking > 0
+    let appended = checked ? null : this.opts.log.append(this.name, updates.map((update) => ({ update, origin })))
     this.inFlight += updates.length
+    if (checked) this.checking++
     const done = this.chain.then(async () => {
       try {
+        if (appended === null) {
+          const bad = overlap ? integrationProblem(this.doc, updates) : null
+          if (bad) throw new InvalidUpdateError(bad.index, bad.reason)
+          appended = this.opts.log.append(this.name, updates.map((update) => ({ update, origin })))
+        }
         let cursors: string[]
         try {
           cursors = await appended
@@ -129,6 +145,7 @@ export class Room {
         })
       } finally {
         this.inFlight -= updates.length
+        if (checked) this.checking--
       }
     })
     // The chain goes on whether or not this append failed; the caller hears of failure.

@@ -13,6 +13,7 @@ import { WebsocketProvider } from 'y-websocket'
 import WebSocket from 'ws'
 import { START } from '../../src/log/event-log.js'
 import { checkUpdate } from '../../src/log/update-format.js'
+import { ClockHorizon, integrationProblem } from '../../src/server/integration-check.js'
 import { checkProperty } from '../helpers/prop.js'
 import { RawClient } from '../helpers/raw-client.js'
 import { type TestServer, startServer, waitFor } from '../helpers/server.js'
@@ -173,12 +174,17 @@ describe('[L4] sequences of updates', () => {
     expect(replay.getMap('objects').toJSON()).toEqual(watcher.doc.getMap('objects').toJSON())
   })
 
-  it('[L4] random sequences of updates that each pass the format check apply in order without Yjs throwing', () =>
+  it('[L4] random sequences of updates that each pass the format check and the room\'s integration check apply in order without Yjs throwing', () =>
     checkProperty(
       'L4 update sequences',
       fc.property(fc.array(updateArb, { minLength: 2, maxLength: 6 }), (updates) => {
         const doc = new Y.Doc()
-        for (const u of updates) Y.applyUpdate(doc, u)
+        const horizon = new ClockHorizon()
+        for (const u of updates) {
+          // What the room does: an overlapping update is tried on a copy first, and refused if Yjs fails on it.
+          if (horizon.overlaps(doc, u) && integrationProblem(doc, [u])) continue
+          Y.applyUpdate(doc, u)
+        }
         // A later valid update from an ordinary client still applies, and the doc encodes.
         const other = new Y.Doc()
         other.getMap('objects').set('later', 1)
@@ -188,4 +194,40 @@ describe('[L4] sequences of updates', () => {
       }),
       { numRuns: 500 },
     ))
+
+  // Found by the property above (seed 1421286327): client 9's clock 0 is a GC struct in the
+  // first update and the start of a two-clock string in the second; Yjs then reads the GC
+  // struct as an item and throws. The server refused nothing and broadcast it to everyone.
+  const GC_THEN_ITEM = [
+    [1, 2, 9, 0, 0, 1, 68, 5, 0, 1, 97, 0],
+    [1, 2, 9, 0, 4, 1, 7, 111, 98, 106, 101, 99, 116, 115, 4, 240, 159, 152, 128, 72, 5, 0, 1, 125, 0, 0],
+  ].map((a) => Uint8Array.from(a))
+
+  it('[L4] regression 1421286327: an update claiming clocks the room holds as a GC struct is refused before it is logged; the room and its clients go on', async () => {
+    for (const u of GC_THEN_ITEM) expect(passes(u)).toBe(true)
+    const plain = new Y.Doc()
+    Y.applyUpdate(plain, GC_THEN_ITEM[0]!)
+    expect(() => Y.applyUpdate(plain, GC_THEN_ITEM[1]!)).toThrow()
+    const s: TestServer = await startServer()
+    cleanup.push(() => s.stop())
+    const watcher = provider(s.url)
+    await waitFor(() => watcher.p.synced)
+    const raw = await RawClient.connect(`${s.url}/poison`)
+    cleanup.push(() => raw.close())
+    await waitFor(() => raw.received.length > 0)
+    raw.sendUpdate(GC_THEN_ITEM[0]!)
+    await waitFor(() => raw.echoed(GC_THEN_ITEM[0]!), 5000, 'the first update echoed')
+    raw.sendUpdate(GC_THEN_ITEM[1]!)
+    const closed = await raw.closedWith()
+    expect(closed.code).toBe(4422)
+    expect(closed.reason).toMatch(/claims clocks the room already holds/)
+    expect(s.server.metrics.rejected.get('invalid_update')).toBe(1)
+    expect(s.server.metrics.rejected.get('apply_failed')).toBeUndefined()
+    expect((await s.log.readRoom('poison', START)).map((e) => Buffer.from(e.update).toString('hex'))).toEqual([Buffer.from(GC_THEN_ITEM[0]!).toString('hex')])
+    // Stock clients keep syncing.
+    const late = provider(s.url)
+    await waitFor(() => late.p.synced)
+    watcher.doc.getMap('objects').set('after', 'valid')
+    await waitFor(() => late.doc.getMap('objects').get('after') === 'valid', 5000, 'a valid edit after the refusal')
+  })
 })
