@@ -15,8 +15,10 @@ def note(cs, depsgraph) -> None:
             oid = getattr(idb, PROP)
             if oid:
                 cs.note_object(oid)
-        elif isinstance(idb, (bpy.types.Scene, bpy.types.Collection)):
-            cs.note_structure()
+        elif isinstance(idb, bpy.types.Collection):
+            cs.note_structure({idb.as_pointer()})
+        elif isinstance(idb, bpy.types.Scene):
+            cs.note_structure(())
         else:
             kind = kind_of(idb)
             did = getattr(idb, PROP, '') if kind is not None else ''

@@ -7,7 +7,7 @@ import bpy
 
 from . import PROP, KINDS, collection as C, collections as stores, kind_of, values
 from ..core import ids as IDS
-from ..core.content_world import BUILDABLE, ContentWorld
+from ..core.content_world import BUILDABLE, SCENE_COLLECTION, ContentWorld
 
 GEOMETRY = ('MESH', 'ARMATURE', 'CURVE')
 
@@ -27,10 +27,10 @@ class BlenderContent(ContentWorld):
 
     def begin(self) -> None:
         """Called at each entry of the content sync; the index is dropped only when
-        a new main-thread call began (the session's BlenderWorld.begin makes a new
-        index dict for each), so 200 messages in one timer tick build it once."""
-        call = self.objects._index
-        if call is not self._call:
+        a new main-thread call began (the session's BlenderWorld.begin counts
+        them), so 200 messages in one timer tick build it once."""
+        call = self.objects.call
+        if call != self._call:
             self._call = call
             self._index = None
             self._in_scene = None
@@ -224,6 +224,24 @@ class BlenderContent(ContentWorld):
     def scan_collections(self) -> dict:
         scene = self.scene()
         return {getattr(c, PROP): C.state(scene, c, p) for c, p in C.tree(scene, self.col_known)}
+
+    def collection_members(self, keys, refs):
+        scene = self.scene()
+        by_ptr = {c.as_pointer(): c for c in scene.collection.children_recursive}
+        by_ptr[scene.collection.as_pointer()] = scene.collection
+        cids = {p: cid for cid, p in self.col_known.items()}
+        cids[scene.collection.as_pointer()] = SCENE_COLLECTION
+        named, out = set(), set()
+        for key in keys:
+            c = by_ptr.get(key)
+            cid = cids.get(key) or (getattr(c, PROP) if c is not None else '')
+            if cid:
+                named.add(cid)
+            if c is not None:
+                out.update(getattr(o, PROP) for o in c.objects)
+        out.update(oid for oid, r in refs.items() if named.intersection(r[2]))
+        out.discard('')
+        return out
 
     def collection_is_empty(self, cid) -> bool:
         c = C.find(self.scene(), cid)

@@ -1,0 +1,285 @@
+/**
+ * The add-on at scale (part of `npm run bench -- blender`): one headless
+ * Blender holding 5,000 objects (then 20 rigs × 100 bones) while 16 stock Yjs
+ * clients (y-websocket providers through the real server) write 1,000
+ * transform updates a second. Blender is pumped every 10 ms, as its timer
+ * would; after each pump the depsgraph is evaluated, as a redraw would, so the
+ * capture handler sees the echo of what was applied.
+ *
+ * Figures: pump time per tick, the handler's time on those echoes, remote
+ * object messages applied per second, and whether every final value equals the
+ * room's. Then the capture handler's time with 5,000 objects (one random object
+ * moved per step, as a drag would).
+ *
+ * `addonPath` runs the same workload with another copy of the add-on (the
+ * before figures: bench/blender.ts extracts a git ref into a folder).
+ */
+import { randomUUID } from 'node:crypto'
+import path from 'node:path'
+import WebSocket from 'ws'
+import { WebsocketProvider } from 'y-websocket'
+import * as Y from 'yjs'
+import { SceneDoc, type Xform } from '../src/crdt/index.js'
+import { Blender, agentCommand } from '../test/e2e/blender-harness.js'
+import { rng, round, summarize } from './stats.js'
+
+export const OBJECTS = 5_000
+export const RIGS = 20
+export const BONES = 100
+export const PEERS = 16
+export const RATE = 1_000
+export const SECONDS = 10
+const CAPTURE_STEPS = 300
+
+const log = (s: string) => process.stderr.write(`[bench blender] ${s}\n`)
+
+export const ms = (samples: number[]) => {
+  const s = summarize(samples.map((v) => v * 1000))
+  return { p50: round(s.p50, 3), p99: round(s.p99, 3), max: round(s.max, 3), n: s.n }
+}
+
+interface Peer {
+  doc: Y.Doc
+  scene: SceneDoc
+  provider: WebsocketProvider
+}
+
+function join(url: string, room: string): Promise<Peer> {
+  const doc = new Y.Doc()
+  const provider = new WebsocketProvider(url, room, doc, { WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket, disableBc: true })
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`a peer did not sync with ${url}/${room} in 60 s`)), 60_000)
+    provider.once('sync', () => {
+      clearTimeout(t)
+      resolve({ doc, scene: new SceneDoc(doc), provider })
+    })
+  })
+}
+
+/** Resolves once `watcher` has every update each of `peers` made. */
+async function caughtUp(watcher: Peer, peers: Peer[], timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const have = Y.decodeStateVector(Y.encodeStateVector(watcher.doc))
+    const behind = peers.some((p) => (have.get(p.doc.clientID) ?? 0) < Y.getState(p.doc.store, p.doc.clientID))
+    if (!behind) return
+    if (Date.now() > end) throw new Error('the watcher did not receive every peer update in time')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/**
+ * Writes `rate` updates a second for `seconds`, spread over the peers, each
+ * one transaction of one value (as the agent writes an edit). Returns how many
+ * were written and how far the generator fell behind its schedule.
+ */
+async function drive(peers: Peer[], seconds: number, rate: number, write: (p: Peer, k: number) => void) {
+  const t0 = performance.now()
+  let sent = 0
+  let maxLagMs = 0
+  while (performance.now() - t0 < seconds * 1000) {
+    const due = Math.floor(((performance.now() - t0) / 1000) * rate)
+    maxLagMs = Math.max(maxLagMs, ((due - sent) / rate) * 1000)
+    while (sent < due) {
+      write(peers[sent % peers.length]!, sent)
+      sent++
+    }
+    await new Promise((r) => setTimeout(r, 4))
+  }
+  const elapsed = (performance.now() - t0) / 1000
+  return { sent, per_s: round(sent / elapsed, 1), generator_max_lag_ms: round(maxLagMs, 1) }
+}
+
+// Pumps every 10 ms for SECONDS; counts the object messages applied.
+const PUMP_LOOP = `
+counts = {'object': 0}
+_orig = session.handle
+def _counting(world, m, _o=_orig):
+    if m.get('type') == 'object':
+        counts['object'] += 1
+    return _o(world, m)
+session.handle = _counting
+runtime.handler_times = []
+pumps = []
+end = time.monotonic() + SECONDS
+due = time.perf_counter()
+while time.monotonic() < end:
+    t0 = time.perf_counter()
+    addon.pump()
+    pumps.append(time.perf_counter() - t0)
+    bpy.context.view_layer.update()
+    due += runtime.CONNECTED_INTERVAL
+    d = due - time.perf_counter()
+    if d > 0:
+        time.sleep(d)
+    else:
+        due = time.perf_counter()
+del session.handle
+result = {'pump': pumps, 'handler': runtime.handler_times, 'objects': counts['object']}
+runtime.handler_times = None`
+
+// How many of EXPECT's values Blender does not hold yet (bones when BONES is set).
+const MISMATCHED = `
+def mismatched():
+    idx = {getattr(o, PROP): o for o in bpy.context.scene.objects}
+    bad = 0
+    for oid, want in EXPECT.items():
+        o = idx.get(oid)
+        if o is None:
+            bad += 1
+            continue
+        if isinstance(want, dict):
+            for bone, loc in want.items():
+                pb = o.pose.bones.get(bone) if o.pose else None
+                if pb is None or any(abs(a - b) > 1e-5 * max(1.0, abs(b)) for a, b in zip(pb.location, loc)):
+                    bad += 1
+        elif any(abs(a - b) > 1e-5 * max(1.0, abs(b)) for a, b in zip(o.location, want)):
+            bad += 1
+    return bad
+result = mismatched()`
+
+const CAPTURE = `
+import random
+rnd = random.Random(2)
+objs = [o for o in bpy.context.scene.objects if o.name.startswith('S')]
+runtime.handler_times = []
+for i in range(STEPS):
+    o = objs[rnd.randrange(len(objs))]
+    o.location.x += 0.01
+    bpy.context.view_layer.update()
+    addon.pump()
+    time.sleep(0.003)
+result = runtime.handler_times; runtime.handler_times = None`
+
+const RIGS_PY = `
+for a in range(RIGS):
+    arm = bpy.data.armatures.new('RigData%d' % a)
+    rig = bpy.data.objects.new('Rig%d' % a, arm)
+    bpy.context.scene.collection.objects.link(rig)
+    bpy.context.view_layer.objects.active = rig
+    bpy.ops.object.mode_set(mode='EDIT')
+    for b in range(BONES):
+        eb = arm.edit_bones.new('b%03d' % b)
+        eb.head, eb.tail = (a, 0, b * 0.1), (a, 0, b * 0.1 + 0.1)
+    bpy.ops.object.mode_set(mode='OBJECT')
+result = sum(len(o.pose.bones) for o in bpy.context.scene.objects if o.type == 'ARMATURE')`
+
+type PumpResult = { pump: number[]; handler: number[]; objects: number }
+
+async function pumpUnderLoad(b: Blender, peers: Peer[], write: (p: Peer, k: number) => void) {
+  const running = b.cmd<PumpResult>('exec', { code: PUMP_LOOP, vars: { SECONDS: SECONDS + 1 } }, (SECONDS + 120) * 1000)
+  const load = await drive(peers, SECONDS, RATE, write)
+  const r = await running
+  return { load, r }
+}
+
+async function settle(b: Blender, watcher: Peer, peers: Peer[], expect: () => Record<string, unknown>) {
+  await caughtUp(watcher, peers)
+  const t0 = performance.now()
+  await b.exec(MISMATCHED, { EXPECT: expect() })
+  let left = -1
+  try {
+    await b.until('mismatched() == 0', {}, 60)
+    left = 0
+  } catch {
+    left = await b.exec<number>('result = mismatched()')
+  }
+  return { final_values_equal: left === 0, mismatched: left, settle_ms: round(performance.now() - t0, 0) }
+}
+
+const loc = (r: () => number): [number, number, number] => [round(r() * 20 - 10, 3), round(r() * 20 - 10, 3), round(r() * 4, 3)]
+
+/** Every figure for one copy of the add-on; `label` names it in progress lines. */
+export async function runScale(o: { blender: string; dir: string; serverUrl: string; addonPath?: string; label: string }) {
+  const tag = `${o.label}-${process.pid}`
+  const opened: Peer[] = []
+  const open = async (room: string, n: number) => {
+    const ps = await Promise.all(Array.from({ length: n }, () => join(o.serverUrl, room)))
+    opened.push(...ps)
+    return ps
+  }
+  let b: Blender | undefined
+  try {
+    // -- 5,000 objects ---------------------------------------------------------
+    const room = `scale-objects-${tag}`
+    log(`${o.label}: seeding ${OBJECTS} objects through a stock client`)
+    const [seed] = await open(room, 1)
+    const ids = Array.from({ length: OBJECTS }, () => randomUUID())
+    const r = rng(7)
+    for (let i = 0; i < OBJECTS; i += 500) {
+      seed!.doc.transact(() => {
+        for (let k = i; k < Math.min(OBJECTS, i + 500); k++)
+          seed!.scene.upsertObject(ids[k]!, { name: `S${k}`, type: 'EMPTY', xform: { mode: 'XYZ', location: loc(r), rotation: [0, 0, 0], scale: [1, 1, 1] } })
+      })
+    }
+    const watcher = (await open(room, 1))[0]!
+    await caughtUp(watcher, [seed!])
+    log(`${o.label}: a Blender joins with an empty file`)
+    b = await Blender.start(`scale-${o.label}`, { blender: o.blender, userScripts: path.join(o.dir, `scripts-${tag}`), addonPath: o.addonPath })
+    await b.cmd('config', { server_url: o.serverUrl, room, display_name: 'Scale', agent_command: agentCommand(path.join(o.dir, `journal-${tag}`)) })
+    const tJoin = performance.now()
+    await b.cmd('connect', {}, 300_000)
+    await b.until(`len(bpy.context.scene.objects) >= ${OBJECTS}`, {}, 300)
+    const joinMs = performance.now() - tJoin
+    const peers = await open(room, PEERS)
+    log(`${o.label}: ${PEERS} peers write ${RATE} updates/s for ${SECONDS} s`)
+    const w = rng(11)
+    const objLoad = await pumpUnderLoad(b, peers, (p) => {
+      const x: Xform = { mode: 'XYZ', location: loc(w), rotation: [0, 0, 0], scale: [1, 1, 1] }
+      p.scene.writeXformChannels(ids[Math.floor(w() * OBJECTS)]!, x, { channels: ['location'], time: Date.now() })
+    })
+    const objFinal = await settle(b, watcher, peers, () => Object.fromEntries(ids.map((id) => [id, watcher.scene.read(id)!.xform!.location])))
+    log(`${o.label}: capture handler, one random object of ${OBJECTS} moved per step`)
+    const capture = await b.cmd<number[]>('exec', { code: CAPTURE, vars: { STEPS: CAPTURE_STEPS } }, 300_000)
+    await b.kill()
+    b = undefined
+
+    // -- 20 rigs × 100 bones ---------------------------------------------------------
+    const rigRoom = `scale-rigs-${tag}`
+    log(`${o.label}: ${RIGS} rigs × ${BONES} bones made in Blender and shared`)
+    b = await Blender.start(`rigs-${o.label}`, { blender: o.blender, userScripts: path.join(o.dir, `scripts-rigs-${tag}`), addonPath: o.addonPath })
+    await b.exec(RIGS_PY, { RIGS, BONES })
+    await b.cmd('config', { server_url: o.serverUrl, room: rigRoom, display_name: 'Rigs', agent_command: agentCommand(path.join(o.dir, `journal-rigs-${tag}`)) })
+    await b.cmd('connect', {}, 300_000)
+    await b.cmd('barrier', { timeout: 120 }, 180_000)
+    const rigWatcher = (await open(rigRoom, 1))[0]!
+    const rigPeers = await open(rigRoom, PEERS)
+    const rigIds = rigWatcher.scene.readAll().filter((s) => s.type === 'ARMATURE' && s.pose.size >= BONES).map((s) => s.id)
+    if (rigIds.length !== RIGS) throw new Error(`the room holds ${rigIds.length} rigs with their bones, not ${RIGS}`)
+    const bones = Array.from({ length: BONES }, (_, i) => `b${String(i).padStart(3, '0')}`)
+    log(`${o.label}: ${PEERS} peers pose bones, ${RATE} updates/s for ${SECONDS} s`)
+    const rigLoad = await pumpUnderLoad(b, rigPeers, (p) => {
+      const x: Xform = { mode: 'QUATERNION', location: loc(w), rotation: [1, 0, 0, 0], scale: [1, 1, 1] }
+      p.scene.writeXformChannels(rigIds[Math.floor(w() * RIGS)]!, x, { channels: ['location'], time: Date.now() }, bones[Math.floor(w() * BONES)]!)
+    })
+    const rigFinal = await settle(b, rigWatcher, rigPeers, () =>
+      Object.fromEntries(rigIds.map((id) => [id, Object.fromEntries([...rigWatcher.scene.read(id)!.pose].map(([n, x]) => [n, x.location]))])),
+    )
+
+    const pump = ms(objLoad.r.pump)
+    return {
+      pump_ms_p50_5000_objects: pump.p50,
+      pump_ms_p99_5000_objects: pump.p99,
+      capture_ms_p50_5000_objects: ms(capture).p50,
+      objects: {
+        pump_ms: pump,
+        echo_handler_ms: ms(objLoad.r.handler),
+        load: objLoad.load,
+        applied_object_messages_per_s: round(objLoad.r.objects / (SECONDS + 1), 1),
+        ...objFinal,
+        join_ms: round(joinMs, 0),
+        capture_ms: ms(capture),
+      },
+      rigs: {
+        pump_ms: ms(rigLoad.r.pump),
+        echo_handler_ms: ms(rigLoad.r.handler),
+        load: rigLoad.load,
+        applied_object_messages_per_s: round(rigLoad.r.objects / (SECONDS + 1), 1),
+        ...rigFinal,
+      },
+    }
+  } finally {
+    await b?.kill()
+    for (const p of opened) p.provider.destroy()
+  }
+}
