@@ -229,8 +229,10 @@ export async function runScale(o: { blender: string; dir: string; serverUrl: str
       p.scene.writeXformChannels(ids[Math.floor(w() * OBJECTS)]!, x, { channels: ['location'], time: Date.now() })
     })
     const objFinal = await settle(b, watcher, peers, () => Object.fromEntries(ids.map((id) => [id, watcher.scene.read(id)!.xform!.location])))
+    log(`${o.label}: pump ${JSON.stringify(ms(objLoad.r.pump))} ms, ${objLoad.r.objects} object messages, ${JSON.stringify(objFinal)}`)
     log(`${o.label}: capture handler, one random object of ${OBJECTS} moved per step`)
     const capture = await b.cmd<number[]>('exec', { code: CAPTURE, vars: { STEPS: CAPTURE_STEPS } }, 300_000)
+    log(`${o.label}: capture ${JSON.stringify(ms(capture))} ms`)
     await b.kill()
     b = undefined
 
@@ -256,6 +258,7 @@ export async function runScale(o: { blender: string; dir: string; serverUrl: str
       Object.fromEntries(rigIds.map((id) => [id, Object.fromEntries([...rigWatcher.scene.read(id)!.pose].map(([n, x]) => [n, x.location]))])),
     )
 
+    log(`${o.label}: rigs pump ${JSON.stringify(ms(rigLoad.r.pump))} ms, ${JSON.stringify(rigFinal)}`)
     const pump = ms(objLoad.r.pump)
     return {
       pump_ms_p50_5000_objects: pump.p50,
