@@ -123,6 +123,7 @@ class BlenderWorld(World):
         self._hidden = set()   # ids last seen hidden
         self._selected = set() # ids selected at the last structure check
         self._sweep = []       # ids whose visibility is still to be looked at
+        self.on_link = None    # (pointer, linked?) after our own creations and deletions (content/world.py)
 
     def bind(self, scene) -> str:
         """Binds to ``scene`` (giving it an id when it has none); returns the id."""
@@ -390,6 +391,8 @@ class BlenderWorld(World):
         self.scene().collection.objects.link(o)
         setattr(o, PROP, oid)
         self.index.put(oid, o, new_in_scene=True)
+        if self.on_link is not None:
+            self.on_link(o.as_pointer(), True)
         return True
 
     def delete(self, oid):
@@ -397,6 +400,8 @@ class BlenderWorld(World):
         if o is not None:
             self.index.remove(oid)
             self._hidden.discard(oid)
+            if self.on_link is not None:
+                self.on_link(o.as_pointer(), False)
             bpy.data.objects.remove(o, do_unlink=True)
 
     def set_name(self, oid, name):

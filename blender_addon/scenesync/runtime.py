@@ -182,9 +182,9 @@ def on_depsgraph_update(scene, depsgraph):
         if bound is None:
             return  # the synced scene was deleted: the timer ends the session
         bound_ptr = bound.as_pointer()
-        # Scene content first: what it notes goes out with the commits below.
-        content_glue.note(session.content, depsgraph)
         updates = [(u, u.id.original) for u in depsgraph.updates]
+        # Scene content first: what it notes goes out with the commits below.
+        content_glue.note(session.content, updates)
         structure = any(isinstance(idb, bpy.types.Collection) or (isinstance(idb, bpy.types.Scene) and idb.as_pointer() == bound_ptr)
                         for _u, idb in updates)
         if structure:

@@ -8,9 +8,10 @@ from . import PROP, kind_of
 GEOMETRY = ('MESH', 'ARMATURE', 'CURVE')
 
 
-def note(cs, depsgraph) -> None:
-    for u in depsgraph.updates:
-        idb = u.id.original
+def note(cs, updates) -> None:
+    """``updates``: [(update, original ID)] of one depsgraph handler call (listing
+    ``depsgraph.updates`` walks every ID of the depsgraph, so it is listed once)."""
+    for u, idb in updates:
         if isinstance(idb, bpy.types.Object):
             oid = getattr(idb, PROP)
             if oid:
