@@ -212,8 +212,12 @@ export async function runScale(o: { blender: string; dir: string; serverUrl: str
           seed!.scene.upsertObject(ids[k]!, { name: `S${k}`, type: 'EMPTY', xform: { mode: 'XYZ', location: loc(r), rotation: [0, 0, 0], scale: [1, 1, 1] } })
       })
     }
-    const watcher = (await open(room, 1))[0]!
+    const peers = await open(room, PEERS)
+    // One of the peers reads the room's final values (each extra client in this
+    // process costs a decode of every update).
+    const watcher = peers[0]!
     await caughtUp(watcher, [seed!])
+    seed!.provider.destroy()
     log(`${o.label}: a Blender joins with an empty file`)
     b = await Blender.start(`scale-${o.label}`, { blender: o.blender, userScripts: path.join(o.dir, `scripts-${tag}`), addonPath: o.addonPath })
     await b.cmd('config', { server_url: o.serverUrl, room, display_name: 'Scale', agent_command: agentCommand(path.join(o.dir, `journal-${tag}`)) })
@@ -221,7 +225,10 @@ export async function runScale(o: { blender: string; dir: string; serverUrl: str
     await b.cmd('connect', {}, 300_000)
     await b.until(`len(bpy.context.scene.objects) >= ${OBJECTS}`, {}, 300)
     const joinMs = performance.now() - tJoin
-    const peers = await open(room, PEERS)
+    // Joining sends this Blender's links of every object; the load starts once
+    // the agent has applied them (else the first remote moves are ambiguous and
+    // settled by a whole-scene reply, measured here as a pump of seconds).
+    await b.cmd('barrier', { timeout: 240 }, 300_000)
     log(`${o.label}: ${PEERS} peers write ${RATE} updates/s for ${SECONDS} s`)
     const w = rng(11)
     const objLoad = await pumpUnderLoad(b, peers, (p) => {
@@ -244,8 +251,8 @@ export async function runScale(o: { blender: string; dir: string; serverUrl: str
     await b.cmd('config', { server_url: o.serverUrl, room: rigRoom, display_name: 'Rigs', agent_command: agentCommand(path.join(o.dir, `journal-rigs-${tag}`)) })
     await b.cmd('connect', {}, 300_000)
     await b.cmd('barrier', { timeout: 120 }, 180_000)
-    const rigWatcher = (await open(rigRoom, 1))[0]!
     const rigPeers = await open(rigRoom, PEERS)
+    const rigWatcher = rigPeers[0]!
     const rigIds = rigWatcher.scene.readAll().filter((s) => s.type === 'ARMATURE' && s.pose.size >= BONES).map((s) => s.id)
     if (rigIds.length !== RIGS) throw new Error(`the room holds ${rigIds.length} rigs with their bones, not ${RIGS}`)
     const bones = Array.from({ length: BONES }, (_, i) => `b${String(i).padStart(3, '0')}`)

@@ -151,6 +151,14 @@ class IndexTest(unittest.TestCase):
         self.assertEqual(sorted(o.id for o in unseen), ['', 'c', 'd'])
         self.assertNotIn(self.lib, unseen, 'linked library data is never ours')
 
+    def test_a_structure_check_on_an_invalid_index_still_reports_what_has_no_id(self):
+        self.ix.invalidate()
+        copy = self.sc.add('a')
+        self.ix.begin()
+        gone, unseen = self.ix.check_removed()
+        self.assertEqual(gone, [])
+        self.assertEqual(unseen, [self.plain, copy], 'the caller gives them ids, as after a full scan')
+
     def test_B2_a_duplicate_carrying_a_copied_id_does_not_take_it(self):
         self.ix.get('a')
         copy = self.sc.add('a')               # Shift+D copies the custom property

@@ -34,6 +34,7 @@ class ObjectIndex:
         self.generation = 0     # bumped at every rebuild or invalidation (cached lists check it)
         self.rebuilds = 0       # full scans so far (tests and benchmarks read it)
         self.lost = set()       # ids a rebuild dropped, not reported by check_removed yet
+        self._unindexed = []    # synced objects the last rebuild left out (no id, or a copied one)
         self._checked = set()   # ids checked in this main-thread call
         self._rebuilt_in_call = False
 
@@ -59,17 +60,23 @@ class ObjectIndex:
         already held keeps it, else the first."""
         io = self.io
         old = {oid: p for oid, (_o, p) in self.entries.items()}
-        entries, n = {}, 0
+        entries, n, left = {}, 0, []
         for o in io.objects():
             n += 1
             if not io.synced(o):
                 continue
             oid = io.id_of(o)
             if not oid:
+                left.append(o)
                 continue
             p = io.pointer(o)
             if oid not in entries or old.get(oid) == p:
+                if oid in entries:
+                    left.append(entries[oid][0])
                 entries[oid] = (o, p)
+            else:
+                left.append(o)
+        self._unindexed = left
         if self.valid:
             # Deleted between two structure checks: check_removed still reports them.
             self.lost.update(oid for oid in self.entries if oid not in entries)
@@ -151,7 +158,7 @@ class ObjectIndex:
         only when it does not."""
         if not self.valid:
             self.rebuild()
-            return self._take_lost(), []
+            return self._take_lost(), self._unindexed
         io = self.io
         if io.count() == self.count:
             return self._take_lost(), []
