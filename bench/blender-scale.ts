@@ -16,10 +16,11 @@
  */
 import { randomUUID } from 'node:crypto'
 import path from 'node:path'
+import { Worker } from 'node:worker_threads'
 import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
-import { SceneDoc, type Xform } from '../src/crdt/index.js'
+import { SceneDoc } from '../src/crdt/index.js'
 import { Blender, agentCommand } from '../test/e2e/blender-harness.js'
 import { rng, round, summarize } from './stats.js'
 
@@ -29,6 +30,8 @@ export const BONES = 100
 export const PEERS = 16
 export const RATE = 1_000
 export const SECONDS = 10
+/** Worker threads the peers are spread over (bench/blender-peers.ts). */
+export const THREADS = 4
 const CAPTURE_STEPS = 300
 
 const log = (s: string) => process.stderr.write(`[bench blender] ${s}\n`)
@@ -56,38 +59,65 @@ function join(url: string, room: string): Promise<Peer> {
   })
 }
 
-/** Resolves once `watcher` has every update each of `peers` made. */
-async function caughtUp(watcher: Peer, peers: Peer[], timeoutMs = 60_000): Promise<void> {
+/** Resolves once `watcher` has every update of `clients` ([client id, clock]). */
+async function caughtUp(watcher: Peer, clients: Array<[number, number]>, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs
   for (;;) {
     const have = Y.decodeStateVector(Y.encodeStateVector(watcher.doc))
-    const behind = peers.some((p) => (have.get(p.doc.clientID) ?? 0) < Y.getState(p.doc.store, p.doc.clientID))
-    if (!behind) return
+    if (!clients.some(([id, clock]) => (have.get(id) ?? 0) < clock)) return
     if (Date.now() > end) throw new Error('the watcher did not receive every peer update in time')
     await new Promise((r) => setTimeout(r, 50))
   }
 }
 
-/**
- * Writes `rate` updates a second for `seconds`, spread over the peers, each
- * one transaction of one value (as the agent writes an edit). Returns how many
- * were written and how far the generator fell behind its schedule.
- */
-async function drive(peers: Peer[], seconds: number, rate: number, write: (p: Peer, k: number) => void) {
-  const t0 = performance.now()
-  let sent = 0
-  let maxLagMs = 0
-  while (performance.now() - t0 < seconds * 1000) {
-    const due = Math.floor(((performance.now() - t0) / 1000) * rate)
-    maxLagMs = Math.max(maxLagMs, ((due - sent) / rate) * 1000)
-    while (sent < due) {
-      write(peers[sent % peers.length]!, sent)
-      sent++
-    }
-    await new Promise((r) => setTimeout(r, 4))
+const own = (p: Peer): [number, number] => [p.doc.clientID, Y.getState(p.doc.store, p.doc.clientID)]
+
+/** The simulated people, spread over worker threads (bench/blender-peers.ts). */
+class PeerPool {
+  private constructor(private readonly workers: Worker[]) {}
+
+  static async start(url: string, room: string, peers: number, threads: number): Promise<PeerPool> {
+    const workers = Array.from({ length: threads }, () => new Worker(new URL('./blender-peers-entry.mjs', import.meta.url)))
+    const pool = new PeerPool(workers)
+    await Promise.all(workers.map((w, i) => pool.ask(w, { join: { url, room, peers: Math.floor(peers / threads) + (i < peers % threads ? 1 : 0) } }, 'ready')))
+    return pool
   }
-  const elapsed = (performance.now() - t0) / 1000
-  return { sent, per_s: round(sent / elapsed, 1), generator_max_lag_ms: round(maxLagMs, 1) }
+
+  private ask<T>(w: Worker, msg: unknown, key: string, timeoutMs = 120_000): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`a peer worker did not answer ${key} in ${timeoutMs} ms`)), timeoutMs)
+      const on = (m: Record<string, unknown>) => {
+        if (!(key in m)) return
+        clearTimeout(t)
+        w.off('message', on)
+        resolve(m[key] as T)
+      }
+      w.on('message', on)
+      w.once('error', reject)
+      w.postMessage(msg)
+    })
+  }
+
+  /** `rate` updates a second in all, for `seconds`; returns what was written and the generator's lag. */
+  async drive(seconds: number, rate: number, targets: string[], bones?: string[]) {
+    const share = rate / this.workers.length
+    const out = await Promise.all(this.workers.map((w, i) =>
+      this.ask<{ sent: number; seconds: number; lagMs: number; clients: Array<[number, number]> }>(w, { drive: { seconds, rate: share, targets, bones, seed: 11 + i } }, 'driven', (seconds + 120) * 1000)))
+    const sent = out.reduce((a, d) => a + d.sent, 0)
+    const elapsed = Math.max(...out.map((d) => d.seconds))
+    return {
+      load: { sent, per_s: round(sent / elapsed, 1), generator_max_lag_ms: round(Math.max(...out.map((d) => d.lagMs)), 1), threads: this.workers.length },
+      clients: out.flatMap((d) => d.clients),
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => new Promise<void>((resolve) => {
+      w.once('exit', () => resolve())
+      w.postMessage({ close: true })
+      setTimeout(() => void w.terminate(), 5_000).unref()
+    })))
+  }
 }
 
 // Pumps every 10 ms for SECONDS; counts the object messages applied.
@@ -166,15 +196,15 @@ result = sum(len(o.pose.bones) for o in bpy.context.scene.objects if o.type == '
 
 type PumpResult = { pump: number[]; handler: number[]; objects: number }
 
-async function pumpUnderLoad(b: Blender, peers: Peer[], write: (p: Peer, k: number) => void) {
+async function pumpUnderLoad(b: Blender, pool: PeerPool, targets: string[], bones?: string[]) {
   const running = b.cmd<PumpResult>('exec', { code: PUMP_LOOP, vars: { SECONDS: SECONDS + 1 } }, (SECONDS + 120) * 1000)
-  const load = await drive(peers, SECONDS, RATE, write)
+  const { load, clients } = await pool.drive(SECONDS, RATE, targets, bones)
   const r = await running
-  return { load, r }
+  return { load, clients, r }
 }
 
-async function settle(b: Blender, watcher: Peer, peers: Peer[], expect: () => Record<string, unknown>) {
-  await caughtUp(watcher, peers)
+async function settle(b: Blender, watcher: Peer, clients: Array<[number, number]>, expect: () => Record<string, unknown>) {
+  await caughtUp(watcher, clients)
   const t0 = performance.now()
   await b.exec(MISMATCHED, { EXPECT: expect() })
   let left = -1
@@ -198,6 +228,12 @@ export async function runScale(o: { blender: string; dir: string; serverUrl: str
     opened.push(...ps)
     return ps
   }
+  const pools: PeerPool[] = []
+  const pool = async (room: string) => {
+    const p = await PeerPool.start(o.serverUrl, room, PEERS, THREADS)
+    pools.push(p)
+    return p
+  }
   let b: Blender | undefined
   try {
     // -- 5,000 objects ---------------------------------------------------------
@@ -212,12 +248,10 @@ export async function runScale(o: { blender: string; dir: string; serverUrl: str
           seed!.scene.upsertObject(ids[k]!, { name: `S${k}`, type: 'EMPTY', xform: { mode: 'XYZ', location: loc(r), rotation: [0, 0, 0], scale: [1, 1, 1] } })
       })
     }
-    const peers = await open(room, PEERS)
-    // One of the peers reads the room's final values (each extra client in this
-    // process costs a decode of every update).
-    const watcher = peers[0]!
-    await caughtUp(watcher, [seed!])
+    const watcher = (await open(room, 1))[0]!   // reads the room's final values
+    await caughtUp(watcher, [own(seed!)])
     seed!.provider.destroy()
+    const peers = await pool(room)
     log(`${o.label}: a Blender joins with an empty file`)
     b = await Blender.start(`scale-${o.label}`, { blender: o.blender, userScripts: path.join(o.dir, `scripts-${tag}`), addonPath: o.addonPath })
     await b.cmd('config', { server_url: o.serverUrl, room, display_name: 'Scale', agent_command: agentCommand(path.join(o.dir, `journal-${tag}`)) })
@@ -230,12 +264,8 @@ export async function runScale(o: { blender: string; dir: string; serverUrl: str
     // settled by a whole-scene reply, measured here as a pump of seconds).
     await b.cmd('barrier', { timeout: 240 }, 300_000)
     log(`${o.label}: ${PEERS} peers write ${RATE} updates/s for ${SECONDS} s`)
-    const w = rng(11)
-    const objLoad = await pumpUnderLoad(b, peers, (p) => {
-      const x: Xform = { mode: 'XYZ', location: loc(w), rotation: [0, 0, 0], scale: [1, 1, 1] }
-      p.scene.writeXformChannels(ids[Math.floor(w() * OBJECTS)]!, x, { channels: ['location'], time: Date.now() })
-    })
-    const objFinal = await settle(b, watcher, peers, () => Object.fromEntries(ids.map((id) => [id, watcher.scene.read(id)!.xform!.location])))
+    const objLoad = await pumpUnderLoad(b, peers, ids)
+    const objFinal = await settle(b, watcher, objLoad.clients, () => Object.fromEntries(ids.map((id) => [id, watcher.scene.read(id)!.xform!.location])))
     log(`${o.label}: pump ${JSON.stringify(ms(objLoad.r.pump))} ms, ${objLoad.r.objects} object messages, ${JSON.stringify(objFinal)}`)
     log(`${o.label}: capture handler, one random object of ${OBJECTS} moved per step`)
     const capture = await b.cmd<number[]>('exec', { code: CAPTURE, vars: { STEPS: CAPTURE_STEPS } }, 300_000)
@@ -251,17 +281,14 @@ export async function runScale(o: { blender: string; dir: string; serverUrl: str
     await b.cmd('config', { server_url: o.serverUrl, room: rigRoom, display_name: 'Rigs', agent_command: agentCommand(path.join(o.dir, `journal-rigs-${tag}`)) })
     await b.cmd('connect', {}, 300_000)
     await b.cmd('barrier', { timeout: 120 }, 180_000)
-    const rigPeers = await open(rigRoom, PEERS)
-    const rigWatcher = rigPeers[0]!
+    const rigWatcher = (await open(rigRoom, 1))[0]!
+    const rigPeers = await pool(rigRoom)
     const rigIds = rigWatcher.scene.readAll().filter((s) => s.type === 'ARMATURE' && s.pose.size >= BONES).map((s) => s.id)
     if (rigIds.length !== RIGS) throw new Error(`the room holds ${rigIds.length} rigs with their bones, not ${RIGS}`)
     const bones = Array.from({ length: BONES }, (_, i) => `b${String(i).padStart(3, '0')}`)
     log(`${o.label}: ${PEERS} peers pose bones, ${RATE} updates/s for ${SECONDS} s`)
-    const rigLoad = await pumpUnderLoad(b, rigPeers, (p) => {
-      const x: Xform = { mode: 'QUATERNION', location: loc(w), rotation: [1, 0, 0, 0], scale: [1, 1, 1] }
-      p.scene.writeXformChannels(rigIds[Math.floor(w() * RIGS)]!, x, { channels: ['location'], time: Date.now() }, bones[Math.floor(w() * BONES)]!)
-    })
-    const rigFinal = await settle(b, rigWatcher, rigPeers, () =>
+    const rigLoad = await pumpUnderLoad(b, rigPeers, rigIds, bones)
+    const rigFinal = await settle(b, rigWatcher, rigLoad.clients, () =>
       Object.fromEntries(rigIds.map((id) => [id, Object.fromEntries([...rigWatcher.scene.read(id)!.pose].map(([n, x]) => [n, x.location]))])),
     )
 
@@ -291,5 +318,6 @@ export async function runScale(o: { blender: string; dir: string; serverUrl: str
   } finally {
     await b?.kill()
     for (const p of opened) p.provider.destroy()
+    await Promise.all(pools.map((p) => p.close()))
   }
 }

@@ -9,7 +9,7 @@
  *   50 bones.
  * - idle traffic: 20 s with nobody editing, counted on A's wire (a counting
  *   proxy between A's agent and the server) and on both add-on ↔ agent pipes.
- * - scale (bench/blender-scale.ts): 5,000 objects, then 20 rigs × 100 bones,
+ * - scale (bench/blender-scale.ts, peers in bench/blender-peers.ts workers): 5,000 objects, then 20 rigs × 100 bones,
  *   receiving 1,000 updates/s from 16 stock Yjs clients; capture with 5,000.
  *
  * SCENESYNC_BENCH_BASELINE=<git ref> also runs the scale part with the add-on
