@@ -133,10 +133,13 @@ runtime.handler_times = []
 pumps = []
 end = time.monotonic() + SECONDS
 due = time.perf_counter()
+applied = []
 while time.monotonic() < end:
+    before = counts['object']
     t0 = time.perf_counter()
     addon.pump()
     pumps.append(time.perf_counter() - t0)
+    applied.append(counts['object'] - before)
     bpy.context.view_layer.update()
     due += runtime.CONNECTED_INTERVAL
     d = due - time.perf_counter()
@@ -145,7 +148,7 @@ while time.monotonic() < end:
     else:
         due = time.perf_counter()
 del session.handle
-result = {'pump': pumps, 'handler': runtime.handler_times, 'objects': counts['object']}
+result = {'pump': pumps, 'applied': applied, 'handler': runtime.handler_times, 'objects': counts['object']}
 runtime.handler_times = None`
 
 // How many of EXPECT's values Blender does not hold yet (bones when BONES is set).
@@ -194,7 +197,19 @@ for a in range(RIGS):
     bpy.ops.object.mode_set(mode='OBJECT')
 result = sum(len(o.pose.bones) for o in bpy.context.scene.objects if o.type == 'ARMATURE')`
 
-type PumpResult = { pump: number[]; handler: number[]; objects: number }
+type PumpResult = { pump: number[]; applied: number[]; handler: number[]; objects: number }
+
+/** The pump's figures: every tick, the ticks that applied something, and per message. */
+function pumpFigures(r: PumpResult) {
+  const busy = r.pump.filter((_, i) => r.applied[i]! > 0)
+  const messages = r.applied.reduce((a, n) => a + n, 0)
+  return {
+    pump_ms: ms(r.pump),
+    pump_ms_ticks_that_applied: ms(busy),
+    messages_per_applying_tick: busy.length ? round(messages / busy.length, 1) : 0,
+    pump_us_per_message: messages ? round((busy.reduce((a, v) => a + v, 0) / messages) * 1e6, 1) : null,
+  }
+}
 
 async function pumpUnderLoad(b: Blender, pool: PeerPool, targets: string[], bones?: string[]) {
   const running = b.cmd<PumpResult>('exec', { code: PUMP_LOOP, vars: { SECONDS: SECONDS + 1 } }, (SECONDS + 120) * 1000)
@@ -266,7 +281,7 @@ export async function runScale(o: { blender: string; dir: string; serverUrl: str
     log(`${o.label}: ${PEERS} peers write ${RATE} updates/s for ${SECONDS} s`)
     const objLoad = await pumpUnderLoad(b, peers, ids)
     const objFinal = await settle(b, watcher, objLoad.clients, () => Object.fromEntries(ids.map((id) => [id, watcher.scene.read(id)!.xform!.location])))
-    log(`${o.label}: pump ${JSON.stringify(ms(objLoad.r.pump))} ms, ${objLoad.r.objects} object messages, ${JSON.stringify(objFinal)}`)
+    log(`${o.label}: ${JSON.stringify(pumpFigures(objLoad.r))}, ${objLoad.r.objects} object messages, ${JSON.stringify(objLoad.load)}, ${JSON.stringify(objFinal)}`)
     log(`${o.label}: capture handler, one random object of ${OBJECTS} moved per step`)
     const capture = await b.cmd<number[]>('exec', { code: CAPTURE, vars: { STEPS: CAPTURE_STEPS } }, 300_000)
     log(`${o.label}: capture ${JSON.stringify(ms(capture))} ms`)
@@ -292,14 +307,14 @@ export async function runScale(o: { blender: string; dir: string; serverUrl: str
       Object.fromEntries(rigIds.map((id) => [id, Object.fromEntries([...rigWatcher.scene.read(id)!.pose].map(([n, x]) => [n, x.location]))])),
     )
 
-    log(`${o.label}: rigs pump ${JSON.stringify(ms(rigLoad.r.pump))} ms, ${JSON.stringify(rigFinal)}`)
+    log(`${o.label}: rigs ${JSON.stringify(pumpFigures(rigLoad.r))}, ${JSON.stringify(rigLoad.load)}, ${JSON.stringify(rigFinal)}`)
     const pump = ms(objLoad.r.pump)
     return {
       pump_ms_p50_5000_objects: pump.p50,
       pump_ms_p99_5000_objects: pump.p99,
       capture_ms_p50_5000_objects: ms(capture).p50,
       objects: {
-        pump_ms: pump,
+        ...pumpFigures(objLoad.r),
         echo_handler_ms: ms(objLoad.r.handler),
         load: objLoad.load,
         applied_object_messages_per_s: round(objLoad.r.objects / (SECONDS + 1), 1),
@@ -308,7 +323,7 @@ export async function runScale(o: { blender: string; dir: string; serverUrl: str
         capture_ms: ms(capture),
       },
       rigs: {
-        pump_ms: ms(rigLoad.r.pump),
+        ...pumpFigures(rigLoad.r),
         echo_handler_ms: ms(rigLoad.r.handler),
         load: rigLoad.load,
         applied_object_messages_per_s: round(rigLoad.r.objects / (SECONDS + 1), 1),

@@ -149,6 +149,7 @@ async function runScaleParts(blender: string, dir: string): Promise<Record<strin
         capture_p50: ratio(after.capture_ms_p50_5000_objects, before.capture_ms_p50_5000_objects),
         rig_pump_p50: ratio(after.rigs.pump_ms.p50, before.rigs.pump_ms.p50),
         rig_pump_p99: ratio(after.rigs.pump_ms.p99, before.rigs.pump_ms.p99),
+        pump_per_message: after.objects.pump_us_per_message && before.objects.pump_us_per_message ? ratio(after.objects.pump_us_per_message, before.objects.pump_us_per_message) : null,
       },
     }
   } finally {
