@@ -172,8 +172,9 @@ class BlenderContent(ContentWorld):
         in the order Blender lists an object's collections (``users_collection``,
         which in Blender 3.4 is Python that lists every collection's objects:
         2 ms per object at 5,000). Kept across calls as plain ints; dropped when
-        a collection's members change (its Collection update, undo, load) and
-        kept up to date by our own links (``_linked``, ``set_object_collections``)."""
+        a collection's members change (its Collection update, undo, load, our
+        own ``set_object_collections``) and kept up to date by our own creations
+        and deletions (``_linked``)."""
         scene = self.scene()
         sp = scene.as_pointer()
         if self._members is None or self._members[0] != sp:
@@ -192,6 +193,9 @@ class BlenderContent(ContentWorld):
         """The session's BlenderWorld created (linked to the scene's own collection)
         or deleted the object at ``ptr``."""
         if self._members is None:
+            return
+        if self._members[0] != self.objects.scene().as_pointer():
+            self._members = None  # kept for another scene than the synced one: not ours to patch
             return
         for cid, ptrs in self._members[1]:
             if present and cid == SCENE_COLLECTION:
@@ -257,13 +261,7 @@ class BlenderContent(ContentWorld):
         o = self.objects.obj(oid)
         if o is not None:
             C.set_members(self.scene(), o, collections)
-            if self._members is not None:
-                # What set_members did, in the kept membership (no new pass over the scene).
-                have = [cid for cid, _p in self._members[1]]
-                wanted = [cid for cid in collections if cid in have] or [SCENE_COLLECTION]
-                ptr = o.as_pointer()
-                for cid, ptrs in self._members[1]:
-                    (ptrs.add if cid in wanted else ptrs.discard)(ptr)
+            self._in_scene = self._members = None
 
     # -- collections and the camera --------------------------------------------------
 
