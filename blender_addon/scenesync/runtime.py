@@ -35,6 +35,9 @@ session = Session()
 world = BlenderWorld()
 session.content.world = BlenderContent(world)
 handler_times = None      # a list while a benchmark measures the depsgraph handler
+# The History panel's hooks (history.py sets this when it registers): while it
+# shows the past, nothing is captured and the agent's messages are held ([B5]).
+history = None
 _state = {'in_undo': False, 'loading': False, 'last_selection_check': 0.0, 'last_presence': 0.0}
 
 
@@ -82,6 +85,8 @@ def connect(url: str, room: str, name: str, token: str = '', command: str = 'sce
 
 
 def disconnect() -> None:
+    if history is not None:
+        history.leave()
     world.begin()
     session.disconnect()
 
@@ -91,11 +96,15 @@ def pump():
     Returns the delay before the next call, as bpy.app.timers expects."""
     try:
         world.begin()
+        if history is not None:
+            history.tick()
         if session.connected:
             if world.scene() is None:
                 session.end(f'The synced scene "{world.scene_name}" was deleted, so the session ended. '
                             'Press Connect to share the scene you are on now.')
                 world.unbind()
+            elif history is not None and history.holding():
+                history.hold(session)
             else:
                 session.pump(world)
                 if world.sweeping and session.capturing:
@@ -166,7 +175,7 @@ def _note_offline(depsgraph) -> None:
 
 @persistent
 def on_depsgraph_update(scene, depsgraph):
-    if _state['in_undo'] or _state['loading']:
+    if _state['in_undo'] or _state['loading'] or (history is not None and history.previewing()):
         return
     if not session.capturing:
         if session.base:
@@ -233,6 +242,8 @@ def on_undo_post(*_args):
         session.content.world.forget_pointers()
         if world.scene() is None:
             return
+        if history is not None and history.after_undo():
+            return
         if session.capturing:
             session.content.after_undo()
             after_undo(session, world)
@@ -248,6 +259,8 @@ def on_undo_post(*_args):
 def on_load_pre(*_args):
     _state['loading'] = True
     try:
+        if history is not None:
+            history.before_load()
         # The old file's last held values still go out before it is replaced.
         session.flush()
     except Exception:
@@ -264,6 +277,8 @@ def on_load_post(*_args):
         world.forget_pointers()
         session.content.world.forget_pointers()
         _after_load()
+        if history is not None:
+            history.after_load()
     except Exception:
         _report('after loading a file')
     session.changed = True
@@ -325,6 +340,8 @@ def _find_saved(target):
 
 @persistent
 def on_save_pre(*_args):
+    if history is not None:
+        history.before_save()
     if session.target is None or session.scene_id is None:
         return
     world.begin()
