@@ -68,6 +68,7 @@ port.on('message', (m: { join?: Join; drive?: Drive; close?: boolean }) => {
     void drive(m.drive)
   } else if (m.close) {
     for (const p of peers) p.provider.destroy()
-    port.close()
+    // In a worker, exit ends this thread only; an open socket must not keep it (and the bench) alive.
+    setTimeout(() => process.exit(0), 200)
   }
 })
