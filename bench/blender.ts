@@ -9,6 +9,12 @@
  *   50 bones.
  * - idle traffic: 20 s with nobody editing, counted on A's wire (a counting
  *   proxy between A's agent and the server) and on both add-on ↔ agent pipes.
+ * - scale (bench/blender-scale.ts, peers in bench/blender-peers.ts workers): 5,000 objects, then 20 rigs × 100 bones,
+ *   receiving 1,000 updates/s from 16 stock Yjs clients; capture with 5,000.
+ *
+ * SCENESYNC_BENCH_BASELINE=<git ref> also runs the scale part with the add-on
+ * as it is at that ref (e.g. main), in the same run, for before/after ratios.
+ * SCENESYNC_BENCH_BLENDER=scale runs only the scale part.
  *
  * Progress goes to stderr; the figures are returned (bench/run.ts prints them).
  */
@@ -18,6 +24,9 @@ import { Blender, Server, agentCommand, findBlender, freePort } from '../test/e2
 import { rmTmp, tmpDir } from '../test/helpers/tmp.js'
 import { round, summarize } from './stats.js'
 import { startWireTap } from './ws-tap.js'
+import { runScale } from './blender-scale.js'
+import { execFileSync } from 'node:child_process'
+import { ROOT } from '../test/e2e/blender-harness.js'
 
 const RATE = 30
 const LATENCY_SECONDS = 10
@@ -114,9 +123,54 @@ const diff = (a: Pipe, b: Pipe): Pipe => ({
   from_agent_bytes: b.from_agent_bytes - a.from_agent_bytes,
 })
 
+/** The add-on as it is at git ref ``ref``, extracted into ``dir``; returns its folder. */
+function addonAt(ref: string, dir: string): string {
+  const out = path.join(dir, `addon-${ref.replace(/[^\w.-]/g, '_')}`)
+  execFileSync('mkdir', ['-p', out])
+  execFileSync('sh', ['-c', `git -C "$0" archive "$1" blender_addon | tar -x -C "$2"`, ROOT, ref, out])
+  return path.join(out, 'blender_addon')
+}
+
+async function runScaleParts(blender: string, dir: string): Promise<Record<string, unknown>> {
+  const port = await freePort()
+  const server = await Server.start(port, path.join(dir, 'data-scale'))
+  try {
+    const after = await runScale({ blender, dir, serverUrl: server.ws, label: 'this' })
+    const ref = process.env.SCENESYNC_BENCH_BASELINE
+    if (!ref) return after
+    const before = await runScale({ blender, dir, serverUrl: server.ws, label: ref, addonPath: addonAt(ref, dir) })
+    const ratio = (a: number, b: number) => round(b / a, 2)
+    return {
+      ...after,
+      baseline: { ref, ...before },
+      speedup_vs_baseline: {
+        pump_p50: ratio(after.pump_ms_p50_5000_objects, before.pump_ms_p50_5000_objects),
+        pump_p99: ratio(after.pump_ms_p99_5000_objects, before.pump_ms_p99_5000_objects),
+        capture_p50: ratio(after.capture_ms_p50_5000_objects, before.capture_ms_p50_5000_objects),
+        rig_pump_p50: ratio(after.rigs.pump_ms.p50, before.rigs.pump_ms.p50),
+        rig_pump_p99: ratio(after.rigs.pump_ms.p99, before.rigs.pump_ms.p99),
+        pump_per_message: after.objects.pump_us_per_message && before.objects.pump_us_per_message ? ratio(after.objects.pump_us_per_message, before.objects.pump_us_per_message) : null,
+      },
+    }
+  } finally {
+    await server.stop()
+  }
+}
+
 export async function runBlender(): Promise<Record<string, unknown>> {
   const blender = findBlender()
   if (!blender) throw new Error('the blender benchmark needs Blender: put blender on PATH or set SCENESYNC_BLENDER')
+  const load = () => os.loadavg().map((v) => round(v, 2))
+  if (process.env.SCENESYNC_BENCH_BLENDER === 'scale') {
+    const dir = tmpDir('scenesync-bench-blender-')
+    try {
+      const loadBefore = load()
+      const scale = await runScaleParts(blender, dir)
+      return { bench: 'blender', cpus: os.cpus().length, loadavg_before: loadBefore, loadavg_after: load(), ...scale }
+    } finally {
+      rmTmp(dir)
+    }
+  }
   const dir = tmpDir('scenesync-bench-blender-')
   const port = await freePort()
   const room = `bench-${process.pid}`
@@ -165,6 +219,11 @@ export async function runBlender(): Promise<Record<string, unknown>> {
     await Promise.all([A.cmd('run', { seconds: IDLE_SECONDS }, (IDLE_SECONDS + 30) * 1000), B.cmd('run', { seconds: IDLE_SECONDS }, (IDLE_SECONDS + 30) * 1000)])
     const wire = tap.counts()
     const [a1, b1] = await Promise.all([A.exec<Pipe>(PIPE_COUNTS), B.exec<Pipe>(PIPE_COUNTS)])
+    await Promise.all([A.kill(), B.kill()])
+
+    log('scale: 5,000 objects and 20 rigs × 100 bones under 1,000 updates/s from 16 peers')
+    const loadBefore = os.loadavg().map((v) => round(v, 2))
+    const scale = await runScaleParts(blender, dir)
 
     return {
       bench: 'blender',
@@ -180,6 +239,9 @@ export async function runBlender(): Promise<Record<string, unknown>> {
         pipe_a: diff(a0, a1),
         pipe_b: diff(b0, b1),
       },
+      loadavg_before_scale: loadBefore,
+      loadavg_after_scale: os.loadavg().map((v) => round(v, 2)),
+      ...scale,
     }
   } finally {
     await Promise.all([A?.kill(), B?.kill()])

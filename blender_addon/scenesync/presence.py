@@ -19,17 +19,21 @@ drawn = {'boxes': 0}   # how many boxes were drawn; tests under a real window ch
 
 
 def _targets():
-    if not ui_state.presence:
+    """What to draw, from the list the timer made (ui_state.resolve): no pass
+    over the scene per redraw. Each object is checked before use: one deleted
+    since raises ReferenceError, and after an undo or a file load (a new index
+    generation) nothing of the list is touched at all."""
+    from . import runtime
+    if not ui_state.targets or ui_state.generation != runtime.world.generation:
         return []
-    scene = bpy.context.scene
-    # Draw callbacks may not write to Blender data: a read-only lookup, no stamping.
-    index = {getattr(o, PROP): o for o in scene.objects if getattr(o, PROP)}
     out = []
-    for rgb, name, ids in ui_state.presence:
-        for oid in ids:
-            o = index.get(oid)
-            if o is not None and o.visible_get():
-                out.append((rgb, name, o))
+    for rgb, name, objs in ui_state.targets:
+        for oid, o in objs:
+            try:
+                if getattr(o, PROP) == oid and o.visible_get():
+                    out.append((rgb, name, o))
+            except ReferenceError:
+                pass
     return out
 
 

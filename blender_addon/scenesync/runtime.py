@@ -29,6 +29,7 @@ from .core.undo import after_undo, recover_ids
 CONNECTED_INTERVAL = 0.01
 IDLE_INTERVAL = 0.25
 SELECTION_EVERY = 0.1
+PRESENCE_EVERY = 0.25
 
 session = Session()
 world = BlenderWorld()
@@ -37,7 +38,7 @@ handler_times = None      # a list while a benchmark measures the depsgraph hand
 # The History panel's hooks (history.py sets this when it registers): while it
 # shows the past, nothing is captured and the agent's messages are held ([B5]).
 history = None
-_state = {'in_undo': False, 'loading': False, 'last_selection_check': 0.0}
+_state = {'in_undo': False, 'loading': False, 'last_selection_check': 0.0, 'last_presence': 0.0}
 
 
 def _report(where: str) -> None:
@@ -94,10 +95,10 @@ def pump():
     """Applies queued agent output and sends held values; the timer's callback.
     Returns the delay before the next call, as bpy.app.timers expects."""
     try:
+        world.begin()
         if history is not None:
             history.tick()
         if session.connected:
-            world.begin()
             if world.scene() is None:
                 session.end(f'The synced scene "{world.scene_name}" was deleted, so the session ended. '
                             'Press Connect to share the scene you are on now.')
@@ -106,13 +107,23 @@ def pump():
                 history.hold(session)
             else:
                 session.pump(world)
+                if world.sweeping and session.capturing:
+                    # Visibility a Scene update hid from us, a slice per tick.
+                    session.local_visibility(world, world.sweep())
                 _check_selection()
                 if session.undo_push:
                     _push_undo(session.undo_push)
+        from . import ui_state
         if session.changed:
             session.changed = False
-            from . import ui_state
             ui_state.refresh(session, world)
+        elif ui_state.presence and (ui_state.generation != world.generation or ui_state.unresolved):
+            # The index was made anew (undo, load) or a selected object may have arrived.
+            now = time.monotonic()
+            if now - _state['last_presence'] >= PRESENCE_EVERY:
+                _state['last_presence'] = now
+                ui_state.resolve(session, world)
+                ui_state.tag_redraw(bpy.context.window_manager)
     except Exception:
         _report('applying remote changes')
     return CONNECTED_INTERVAL if session.connected else IDLE_INTERVAL
@@ -145,21 +156,20 @@ def _note_offline(depsgraph) -> None:
     """Not capturing, but the session knows what was synced: note when each
     transform channel changed, so a reconnect sends the edit with its time."""
     base = session.base
-    objs, moved, poses = {}, [], []
+    moved, poses = [], []
+    world.begin()
     for u in depsgraph.updates:
         idb = u.id.original
         if not isinstance(idb, bpy.types.Object):
             continue
         oid = getattr(idb, PROP)
-        if not oid or oid not in base:
+        if not oid or oid not in base or world.pointer(oid) not in (None, idb.as_pointer()):
             continue
-        objs[oid] = idb
         if u.is_updated_transform:
             moved.append(oid)
         if u.is_updated_geometry and idb.type == 'ARMATURE':
             poses.append(oid)
     if moved or poses:
-        world.begin(objs)
         session.note_offline(world, moved, poses)
 
 
@@ -181,40 +191,36 @@ def on_depsgraph_update(scene, depsgraph):
         if bound is None:
             return  # the synced scene was deleted: the timer ends the session
         bound_ptr = bound.as_pointer()
+        updates = [(u, u.id.original) for u in depsgraph.updates]
         # Scene content first: what it notes goes out with the commits below.
-        content_glue.note(session.content, depsgraph)
-        objs, moved, others, poses, structure, suspects = {}, [], [], [], False, []
-        known = world.known
-        for u in depsgraph.updates:
-            idb = u.id.original
-            if isinstance(idb, bpy.types.Object):
-                oid = getattr(idb, PROP)
-                if not oid or known.get(oid) != idb.as_pointer():
-                    # Objects of other scenes are none of ours ([B4]).
-                    if not world.contains(idb):
-                        continue
-                    # New, or a duplicate carrying a copied id ([B2]): the scan
-                    # below gives it an id of its own before anything is diffed.
-                    structure = True
-                    if oid:
-                        suspects.append(oid)
-                    continue
-                objs[oid] = idb
-                (moved if u.is_updated_transform else others).append(oid)
-                # Bone edits tag the armature's geometry, never its transform.
-                if u.is_updated_geometry and idb.type == 'ARMATURE':
-                    poses.append(oid)
-            elif isinstance(idb, bpy.types.Scene):
-                if idb.as_pointer() == bound_ptr:
-                    structure = True
-            elif isinstance(idb, bpy.types.Collection):
-                structure = True
-        world.begin(objs)
+        content_glue.note(session.content, updates)
+        structure = any(isinstance(idb, bpy.types.Collection) or (isinstance(idb, bpy.types.Scene) and idb.as_pointer() == bound_ptr)
+                        for _u, idb in updates)
+        if structure:
+            # Objects may have come in from other scenes: what was foreign is looked at again.
+            world.forget_foreign()
+        moved, others, poses, found = [], [], [], []
+        for u, idb in updates:
+            if not isinstance(idb, bpy.types.Object):
+                continue
+            oid = getattr(idb, PROP)
+            if not oid or world.pointer(oid) != idb.as_pointer():
+                # New, or a duplicate carrying a copied id ([B2]): it gets an id
+                # of its own before anything is diffed (if it is in the synced scene).
+                found.append(idb)
+                continue
+            (moved if u.is_updated_transform else others).append(oid)
+            # Bone edits tag the armature's geometry, never its transform.
+            if u.is_updated_geometry and idb.type == 'ARMATURE':
+                poses.append(oid)
         session.local_changed(world, moved, poses, others)
+        # Objects of other scenes are none of ours ([B4]).
+        found = world.ours(found) if found else found
+        if found:
+            new = world.add_found(found)
+            session.local_changed(world, new, [o for o in new if world.is_armature(o)])
         if structure:
             session.local_structure(world)
-            if suspects:
-                session.local_changed(world, suspects, [o for o in suspects if world.is_armature(o)])
         session.content.end_updates()
     except Exception:
         _report('capturing an edit')

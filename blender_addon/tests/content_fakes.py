@@ -41,6 +41,7 @@ class FakeContent(ContentWorld):
         self.cols = {}        # cid -> {'name', 'parent', 'flags'}
         self.cam = None
         self.reads = 0        # read_geometry calls (each is a full encode in Blender)
+        self.refs_read = 0    # object_refs calls (each reads an object's links in Blender)
         self.writes = []
 
     def add_data(self, did, kind, name, settings=None, geometry=None):
@@ -88,13 +89,15 @@ class FakeContent(ContentWorld):
         return dict(d['settings'])
 
     # What the glue's depsgraph handler does, in order.
-    def depsgraph(self, s, data=(), geometry=False, objects=(), structure=False, others=()):
+    def depsgraph(self, s, data=(), geometry=False, objects=(), structure=False, others=(), collections=None):
+        """``collections``: the collections the update named (None: the old
+        contract, every object's links are read)."""
         for did in data:
             s.content.note_data(did, geometry)
         for oid in objects:
             s.content.note_object(oid)
         if structure:
-            s.content.note_structure()
+            s.content.note_structure(collections)
         s.local_changed(self.objects, list(objects), others=list(others))
         if structure:
             s.local_structure(self.objects)
@@ -105,7 +108,13 @@ class FakeContent(ContentWorld):
         self.data[did]['geometry'] = bytes(data)
         return True
 
+    def collection_members(self, keys, refs):
+        keys = set(keys)
+        now = {oid for oid, (_, _, cols) in self.links.items() if keys.intersection(cols)}
+        return now | {oid for oid, r in refs.items() if keys.intersection(r[2])}
+
     def object_refs(self, oid):
+        self.refs_read += 1
         if oid not in self.objects.objs:
             return None
         d, m, c = self.links.setdefault(oid, [None, (), ('@scene',)])

@@ -137,6 +137,26 @@ class SendingTest(ContentCase):
         self.assertIn({'op': 'uncollection', 'id': 'c3'}, ops)
         self.assertIn({'op': 'link', 'id': 'cup', 'collections': ['c2']}, ops)
 
+    def test_a_scene_update_reads_no_links_and_a_collection_update_only_its_members(self):
+        def build(w, c):
+            c.cols = {'c1': {'name': 'A', 'parent': None, 'flags': {}}, 'c2': {'name': 'B', 'parent': None, 'flags': {}}}
+            for i in range(50):
+                w.add(f'o{i}', f'O{i}', type='EMPTY')
+                c.link(f'o{i}')
+            c.link('o7', None, (), ('c1',))
+        self.start(build)
+        self.agent.take()
+        self.c.refs_read = 0
+        # A selection click: a Scene update naming no collection.
+        self.c.depsgraph(self.s, structure=True, collections=())
+        self.assertEqual(self.c.refs_read, 0, 'no object\'s links were read')
+        self.assertEqual(self.ops('link'), [])
+        # o7 moved from c1 to c2: the update names both collections.
+        self.c.link('o7', None, (), ('c2',))
+        self.c.depsgraph(self.s, structure=True, collections={'c1', 'c2'})
+        self.assertEqual(self.ops('link'), [{'op': 'link', 'id': 'o7', 'collections': ['c2']}])
+        self.assertEqual(self.c.refs_read, 1, 'only the object the collections held, before or now')
+
     def test_an_empty_collection_only_this_file_has_is_not_shared_on_joining_until_used(self):
         def build(w, c):
             c.cols['factory'] = {'name': 'Collection', 'parent': None, 'flags': {}}

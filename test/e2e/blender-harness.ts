@@ -95,6 +95,8 @@ export interface BlenderOptions {
   userScripts: string
   /** More Blender command-line flags (before --python). */
   blenderArgs?: string[]
+  /** The folder holding the add-on package (default blender_addon/; a benchmark's other copy). */
+  addonPath?: string
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; cmd: string }
@@ -112,7 +114,7 @@ export class Blender {
   ) {}
 
   static async start(name: string, o: BlenderOptions): Promise<Blender> {
-    const driverArgs = ['--', ...(o.zip ? ['--zip', o.zip] : ['--addon-path', ADDON_PATH]), ...(o.gui ? ['--gui'] : []), ...(o.args ?? [])]
+    const driverArgs = ['--', ...(o.zip ? ['--zip', o.zip] : ['--addon-path', o.addonPath ?? ADDON_PATH]), ...(o.gui ? ['--gui'] : []), ...(o.args ?? [])]
     const blenderArgs = [...(o.gui ? [] : ['-b']), '--factory-startup', '-noaudio', ...(o.blenderArgs ?? []), '--python-exit-code', '1', '--python', DRIVER, ...driverArgs]
     const [cmd, argv] = o.gui ? ['xvfb-run', ['-a', '-s', '-screen 0 1280x800x24', o.blender, ...blenderArgs]] : [o.blender, blenderArgs]
     const child = spawn(cmd, argv, {

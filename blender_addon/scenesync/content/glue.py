@@ -8,15 +8,18 @@ from . import PROP, kind_of
 GEOMETRY = ('MESH', 'ARMATURE', 'CURVE')
 
 
-def note(cs, depsgraph) -> None:
-    for u in depsgraph.updates:
-        idb = u.id.original
+def note(cs, updates) -> None:
+    """``updates``: [(update, original ID)] of one depsgraph handler call (listing
+    ``depsgraph.updates`` walks every ID of the depsgraph, so it is listed once)."""
+    for u, idb in updates:
         if isinstance(idb, bpy.types.Object):
             oid = getattr(idb, PROP)
             if oid:
                 cs.note_object(oid)
-        elif isinstance(idb, (bpy.types.Scene, bpy.types.Collection)):
-            cs.note_structure()
+        elif isinstance(idb, bpy.types.Collection):
+            cs.note_structure({idb.as_pointer()})
+        elif isinstance(idb, bpy.types.Scene):
+            cs.note_structure(())
         else:
             kind = kind_of(idb)
             did = getattr(idb, PROP, '') if kind is not None else ''

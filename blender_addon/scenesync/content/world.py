@@ -7,7 +7,7 @@ import bpy
 
 from . import PROP, KINDS, collection as C, collections as stores, kind_of, values
 from ..core import ids as IDS
-from ..core.content_world import BUILDABLE, ContentWorld
+from ..core.content_world import BUILDABLE, SCENE_COLLECTION, ContentWorld
 
 GEOMETRY = ('MESH', 'ARMATURE', 'CURVE')
 
@@ -20,6 +20,8 @@ class BlenderContent(ContentWorld):
         self._index = None
         self._in_scene = None
         self._call = None
+        self._members = None            # (scene pointer, [(collection id, {object pointer})]): see _membership
+        objects.on_link = self._linked
 
     @staticmethod
     def scene():
@@ -27,10 +29,10 @@ class BlenderContent(ContentWorld):
 
     def begin(self) -> None:
         """Called at each entry of the content sync; the index is dropped only when
-        a new main-thread call began (the session's BlenderWorld.begin makes a new
-        index dict for each), so 200 messages in one timer tick build it once."""
-        call = self.objects._index
-        if call is not self._call:
+        a new main-thread call began (the session's BlenderWorld.begin counts
+        them), so 200 messages in one timer tick build it once."""
+        call = self.objects.call
+        if call != self._call:
             self._call = call
             self._index = None
             self._in_scene = None
@@ -38,7 +40,7 @@ class BlenderContent(ContentWorld):
     def forget_pointers(self) -> None:
         """After undo or a file load, addresses no longer tell data blocks apart."""
         self.known, self.col_known = {}, {}
-        self._call = self._index = self._in_scene = None
+        self._call = self._index = self._in_scene = self._members = None
 
     # -- data blocks --------------------------------------------------------------
 
@@ -171,6 +173,42 @@ class BlenderContent(ContentWorld):
 
     # -- objects --------------------------------------------------------------------
 
+    def _membership(self):
+        """[(collection id, pointers of its objects)] for the scene's collections,
+        in the order Blender lists an object's collections (``users_collection``,
+        which in Blender 3.4 is Python that lists every collection's objects:
+        2 ms per object at 5,000). Kept across calls as plain ints; dropped when
+        a collection's members change (its Collection update, undo, load, our
+        own ``set_object_collections``) and kept up to date by our own creations
+        and deletions (``_linked``)."""
+        scene = self.scene()
+        sp = scene.as_pointer()
+        if self._members is None or self._members[0] != sp:
+            in_scene = self._scene_collections()
+            out = []
+            for c in bpy.data.collections:
+                if c.as_pointer() in in_scene:
+                    cid = getattr(c, PROP)
+                    if cid:
+                        out.append((cid, {o.as_pointer() for o in c.objects}))
+            out.append((SCENE_COLLECTION, {o.as_pointer() for o in scene.collection.objects}))
+            self._members = (sp, out)
+        return self._members[1]
+
+    def _linked(self, ptr: int, present: bool) -> None:
+        """The session's BlenderWorld created (linked to the scene's own collection)
+        or deleted the object at ``ptr``."""
+        if self._members is None:
+            return
+        if self._members[0] != self.objects.scene().as_pointer():
+            self._members = None  # kept for another scene than the synced one: not ours to patch
+            return
+        for cid, ptrs in self._members[1]:
+            if present and cid == SCENE_COLLECTION:
+                ptrs.add(ptr)
+            elif not present:
+                ptrs.discard(ptr)
+
     def _scene_collections(self):
         if self._in_scene is None:
             self._in_scene = {c.as_pointer() for c in self.scene().collection.children_recursive}
@@ -181,7 +219,13 @@ class BlenderContent(ContentWorld):
         if o is None:
             return None
         mats = tuple(self.ensure(s.material) if s.material is not None and s.material.library is None else None for s in o.material_slots)
-        return self._data_of(o), mats, C.members(self.scene(), o, self._scene_collections())
+        p = o.as_pointer()
+        cols = tuple(cid for cid, ptrs in self._membership() if p in ptrs)
+        if not cols:
+            # In no collection we know of: not ours to guess, ask Blender.
+            cols = C.members(self.scene(), o, self._scene_collections())
+            self._members = None
+        return self._data_of(o), mats, cols
 
     def object_type(self, oid):
         o = self.objects.obj(oid)
@@ -223,13 +267,35 @@ class BlenderContent(ContentWorld):
         o = self.objects.obj(oid)
         if o is not None:
             C.set_members(self.scene(), o, collections)
-            self._in_scene = None
+            self._in_scene = self._members = None
 
     # -- collections and the camera --------------------------------------------------
 
     def scan_collections(self) -> dict:
         scene = self.scene()
-        return {getattr(c, PROP): C.state(scene, c, p) for c, p in C.tree(scene, self.col_known)}
+        out = {getattr(c, PROP): C.state(scene, c, p) for c, p in C.tree(scene, self.col_known)}
+        if self._members is not None and {cid for cid, _p in self._members[1]} != set(out) | {SCENE_COLLECTION}:
+            self._members = None  # a collection came, went, or was given an id
+        return out
+
+    def collection_members(self, keys, refs):
+        self._members = None  # the update named these collections: their members changed
+        scene = self.scene()
+        by_ptr = {c.as_pointer(): c for c in scene.collection.children_recursive}
+        by_ptr[scene.collection.as_pointer()] = scene.collection
+        cids = {p: cid for cid, p in self.col_known.items()}
+        cids[scene.collection.as_pointer()] = SCENE_COLLECTION
+        named, out = set(), set()
+        for key in keys:
+            c = by_ptr.get(key)
+            cid = cids.get(key) or (getattr(c, PROP) if c is not None else '')
+            if cid:
+                named.add(cid)
+            if c is not None:
+                out.update(getattr(o, PROP) for o in c.objects)
+        out.update(oid for oid, r in refs.items() if named.intersection(r[2]))
+        out.discard('')
+        return out
 
     def collection_is_empty(self, cid) -> bool:
         c = C.find(self.scene(), cid)
@@ -237,11 +303,11 @@ class BlenderContent(ContentWorld):
 
     def write_collection(self, cid, state) -> None:
         C.write(self.scene(), cid, state)
-        self._in_scene = None
+        self._in_scene = self._members = None
 
     def delete_collection(self, cid) -> None:
         C.delete(self.scene(), cid)
-        self._in_scene = None
+        self._in_scene = self._members = None
 
     def camera(self):
         cam = self.scene().camera

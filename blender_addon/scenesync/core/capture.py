@@ -21,10 +21,15 @@ def finite(xf) -> bool:
 
 
 def structure(s, world, now: float) -> None:
-    ids = world.scan()
-    for oid in [o for o in s.base if o not in ids]:
+    gone, ids = world.structure_changes(s.base)
+    for oid in gone:
         s._queue(P.delete(oid), [(oid, 'exists')])
         s.forget(oid, 'local')
+    visibility(s, world, ids, now)
+
+
+def visibility(s, world, ids: dict, now: float) -> None:
+    """``ids``: id -> visible as Blender shows it; new ids are sent whole."""
     for oid, vis in ids.items():
         b = s.base.get(oid)
         if b is None:

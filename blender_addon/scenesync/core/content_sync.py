@@ -92,6 +92,8 @@ class ContentSync:
         self.dirty_geometry = set()
         self.dirty_refs = set()
         self.structure = False
+        self.all_refs = False            # every object's links are looked at in the next commit
+        self.members_of = set()          # collections (the world's keys) whose members may have changed
         self.edit_dirty = set()          # edited in edit mode since the last send while editing
         self.pending = {}                # did -> (remote data message, who) waiting for edit mode to end
         self.waiting_bones = {}          # did -> encoded bones waiting for an object to edit them on
@@ -150,8 +152,14 @@ class ContentSync:
     def note_object(self, oid) -> None:
         self.dirty_refs.add(oid)
 
-    def note_structure(self) -> None:
+    def note_structure(self, collections=None) -> None:
+        """``collections``: the world's keys of the collections the update named
+        (their members may have changed); None: look at every object's links."""
         self.structure = True
+        if collections is None:
+            self.all_refs = True
+        else:
+            self.members_of.update(collections)
 
     def end_updates(self) -> None:
         """After each depsgraph handler call: our applies' echoes have been seen."""
@@ -194,7 +202,11 @@ class ContentSync:
             self._send_collections(s)
             # A new camera object is upserted by a later commit of the same update: wait for it.
             self.structure = not self._send_camera(s)
-            self.dirty_refs.update(s.base)
+            # Only the objects of the collections the update named: a selection
+            # click (a Scene update) must not read the links of 5,000 objects.
+            changed = None if self.all_refs else self.world.collection_members(self.members_of, self.refs) if self.members_of else set()
+            self.dirty_refs.update(s.base if changed is None else (o for o in changed if o in s.base))
+            self.all_refs, self.members_of = False, set()
         if self.dirty_refs:
             dirty, self.dirty_refs = self.dirty_refs, set()
             for oid in dirty:

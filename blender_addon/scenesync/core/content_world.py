@@ -89,6 +89,12 @@ class ContentWorld:
         """collection id -> {'name', 'parent', 'flags': {flag: bool}} of the scene's tree."""
         raise NotImplementedError
 
+    def collection_members(self, keys, refs):
+        """Ids of the objects whose collection links may have changed after an
+        update that named the collections ``keys``: those in them now and those
+        ``refs`` (id -> (data, materials, collections)) had in them. None: all."""
+        return None
+
     def collection_is_empty(self, cid) -> bool:
         """No object and no other collection anywhere under it."""
         raise NotImplementedError

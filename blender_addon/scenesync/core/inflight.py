@@ -29,12 +29,14 @@ class InFlight:
         self.requests = deque()       # indices of scene requests not answered yet
         self.uncertain = set()        # keys whose remote value we put aside
         self._last_request = -1e18
+        self._last_keyed = -1         # index of the last line that carried a key
 
     def queued(self, keys) -> None:
         """Marks keys as carried by the line about to be sent (ops are queued and
         sent as one batch, so a key is in flight from the moment it is queued)."""
         for k in keys:
             self.last_send[k] = self.line
+            self._last_keyed = self.line
 
     def line_sent(self) -> int:
         idx = self.line
@@ -60,6 +62,10 @@ class InFlight:
 
     def needs_request(self, now: float) -> bool:
         if not self.uncertain or now - self._last_request < REQUEST_EVERY:
+            return False
+        if self.requests and self.requests[-1] > self._last_keyed:
+            # A pending request was sent after every line that carried a key: it
+            # settles them all (and thousands of uncertain keys are not looked at per tick).
             return False
         newest = max(self.last_send.get(k, -1) for k in self.uncertain)
         return not any(r > newest for r in self.requests)

@@ -235,10 +235,17 @@ class Session:
 
     def local_structure(self, world) -> None:
         """Objects added, deleted, shown or hidden: the depsgraph reports these
-        only as a Scene or Collection update, so compare every object."""
+        only as a Scene or Collection update (World.structure_changes)."""
         if not self.capturing:
             return
         capture.structure(self, world, self.clock())
+        self._commit()
+
+    def local_visibility(self, world, ids: dict) -> None:
+        """id -> visible for objects looked at again (a slice of a sweep)."""
+        if not self.capturing or not ids:
+            return
+        capture.visibility(self, world, ids, self.clock())
         self._commit()
 
     def local_selection(self, ids, active) -> None:

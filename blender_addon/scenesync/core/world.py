@@ -33,6 +33,14 @@ class World:
         that have no id yet (new ones) or a copied id (duplicates, [B2]) a new id."""
         raise NotImplementedError
 
+    def structure_changes(self, base) -> tuple:
+        """After a Scene or Collection update: (ids of ``base`` whose object left
+        the scene, id -> visible for objects to compare: those whose visibility
+        may have changed, and new ones, already given an id). This default
+        compares everything; the add-on looks only at what may have changed."""
+        ids = self.scan()
+        return [oid for oid in base if oid not in ids], ids
+
     def census(self):
         """(ids present, [(key, Evidence)] of objects without an id), stamping
         nothing; a key is valid until the next ``assign`` or ``scan``."""
