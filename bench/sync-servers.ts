@@ -155,6 +155,8 @@ async function launch(
 export interface StartOptions {
   /** Ours: the per-connection update rate limit (raised for saturation). */
   updatesPerSecond?: number
+  /** Ours: more `scenesync serve` flags. */
+  serveArgs?: string[]
 }
 
 /** Starts a server of `kind` on `dataDir` (created if missing; an existing one is reopened, as after a crash). */
@@ -167,6 +169,7 @@ export async function startServer(kind: ServerKind, dataDir: string, o: StartOpt
       buildOnce()
       const args = [path.join(ROOT, 'dist/cli/main.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir]
       if (o.updatesPerSecond) args.push('--updates-per-second', String(o.updatesPerSecond))
+      if (o.serveArgs) args.push(...o.serveArgs)
       return launch(
         kind,
         'y-websocket',
