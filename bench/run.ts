@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   history: async () => (await import('./history.js')).runHistory(),
   durability: async () => (await import('./durability.js')).runDurability(),
   rooms: async () => (await import('./rooms.js')).runRooms(),
+  longrun: async () => (await import('./longrun.js')).runLongrun(),
 }
 
 const name = process.argv[2]
