@@ -6,6 +6,7 @@
 import type { ObjectState, Xform } from '../crdt/index.js'
 import type { Cursor } from '../log/event-log.js'
 import { type ObjectRow, type XformRow, objectFromRow, xformFromRow } from './object-rows.js'
+import { BulkInsert } from './bulk-insert.js'
 import type { RowBatch } from './row-batch.js'
 import { createSchema } from './schema.js'
 import type { SqlDatabase, SqlStatement } from './sql.js'
@@ -17,9 +18,17 @@ export class RowSink {
   private readonly roomIds = new Map<string, number>()
   private readonly objKeys = new Map<string, number>()
   private readonly boneKeys = new Set<string>()
+  private readonly events: BulkInsert
+  private readonly history: BulkInsert
 
-  constructor(readonly db: SqlDatabase) {
+  constructor(
+    readonly db: SqlDatabase,
+    /** Multi-row INSERTs for events and history (false: one statement call per row; same rows, for comparison). */
+    private readonly multiRow = true,
+  ) {
     createSchema(db)
+    this.events = new BulkInsert(db, 'INSERT INTO events (seq, room_id, cursor, time, client, user, bytes) VALUES', 7)
+    this.history = new BulkInsert(db, 'INSERT INTO history VALUES', 18)
     const p = (sql: string) => db.prepare(sql)
     this.s = {
       findRoom: p('SELECT room_id FROM rooms WHERE room = ?'),
@@ -50,9 +59,12 @@ export class RowSink {
   write(batch: RowBatch, hook: (point: 'after-rows' | 'before-commit') => void = () => {}): void {
     try {
       this.db.transaction(() => {
-        let seq = batch.firstSeq
-        for (const [room, cursor, time, client, user, bytes] of batch.events) this.s.event!.run(seq++, this.roomId(room), cursor, time, client, user, bytes)
-        for (const [room, id, s, ...rest] of batch.history) this.s.history!.run(this.objKey(room, id, s), s, ...rest)
+        if (this.multiRow) this.bulkRows(batch)
+        else {
+          let seq = batch.firstSeq
+          for (const [room, cursor, time, client, user, bytes] of batch.events) this.s.event!.run(seq++, this.roomId(room), cursor, time, client, user, bytes)
+          for (const [room, id, s, ...rest] of batch.history) this.s.history!.run(this.objKey(room, id, s), s, ...rest)
+        }
         for (const [room, id, bone, s, ...x] of batch.bones) {
           const obj = this.objKey(room, id, s)
           const bk = `${obj}\u0000${bone}`
@@ -83,6 +95,22 @@ export class RowSink {
       this.boneKeys.clear()
       throw e
     }
+  }
+
+  /** The batch's events and history rows, many per statement. */
+  private bulkRows(batch: RowBatch): void {
+    const { events, history, firstSeq } = batch
+    this.events.insert(events.length, (i, out, at) => {
+      const e = events[i]!
+      out[at] = firstSeq + i
+      out[at + 1] = this.roomId(e[0])
+      for (let k = 1; k < 6; k++) out[at + 1 + k] = e[k]
+    })
+    this.history.insert(history.length, (i, out, at) => {
+      const h = history[i]!
+      out[at] = this.objKey(h[0], h[1], h[2])
+      for (let k = 2; k < 19; k++) out[at + k - 1] = h[k]
+    })
   }
 
   /** The last projected state of each object of a room (for a restarted extractor). */
