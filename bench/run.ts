@@ -10,6 +10,8 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   durability: async () => (await import('./durability.js')).runDurability(),
   rooms: async () => (await import('./rooms.js')).runRooms(),
   longrun: async () => (await import('./longrun.js')).runLongrun(),
+  scene: async () => (await import('./scene.js')).runScene(),
+  web: async () => (await import('./web.js')).runWeb(),
 }
 
 const name = process.argv[2]

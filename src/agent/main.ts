@@ -13,7 +13,7 @@ import type { Logger } from '../logger.js'
 import { Agent } from './agent.js'
 import { ProtocolError, parseLine, type Outbound } from './agent-protocol.js'
 
-export const AGENT_HELP = 'scenesync agent --url ws://host:port --room ROOM [--token T] [--name NAME] [--color CSS] [--journal-dir DIR] [--file-id ID]'
+export const AGENT_HELP = 'scenesync agent --url ws://host:port --room ROOM [--token T] [--name NAME] [--color CSS] [--journal-dir DIR] [--file-id ID] [--geometry-dir DIR]'
 
 const hash = (s: string) => crypto.createHash('sha256').update(s).digest('hex').slice(0, 16)
 
@@ -28,7 +28,7 @@ export function journalKey(url: string, room: string, fileId: string): string {
 }
 
 export async function runAgent(argv: readonly string[], logger: Logger): Promise<number> {
-  const p = parseArgs(argv, { values: ['url', 'room', 'token', 'name', 'color', 'journal-dir', 'file-id'] })
+  const p = parseArgs(argv, { values: ['url', 'room', 'token', 'name', 'color', 'journal-dir', 'file-id', 'geometry-dir'] })
   const url = flag(p, 'url', 'SCENESYNC_URL')
   const room = flag(p, 'room', 'SCENESYNC_ROOM')
   if (!url || !room) throw new UsageError(`--url and --room are required\n${AGENT_HELP}`)
@@ -43,6 +43,7 @@ export async function runAgent(argv: readonly string[], logger: Logger): Promise
     journalDir: dir,
     journalKey: journalKey(url, room, p.flags.get('file-id') ?? ''),
     roomJournalKey: roomJournalKey(url, room),
+    geometryDir: flag(p, 'geometry-dir', 'SCENESYNC_GEOMETRY_DIR', path.join(dir, 'geometry')),
     emit,
     logger,
     ...(token ? { token } : {}),
@@ -58,7 +59,9 @@ export async function runAgent(argv: readonly string[], logger: Logger): Promise
     try {
       const parsed = parseLine(line)
       req = parsed.req
-      agent.apply(parsed.op, req)
+      // Geometry ops finish once their chunks are uploaded; later lines wait, keeping their order.
+      const done = agent.apply(parsed.op, req)
+      if (done) await done
     } catch (e) {
       if (e instanceof ProtocolError) req = e.req
       emit({ type: 'error', message: `line ${n}: ${(e as Error).message}`, ...(req !== undefined ? { req } : {}) })

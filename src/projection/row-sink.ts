@@ -3,14 +3,18 @@
  * SQLite transaction (`[P2]`), mapping rooms, objects and bones to the small
  * integer keys the tables use. Knows the tables, not Yjs.
  */
+import assert from 'node:assert/strict'
 import type { ObjectState, Xform } from '../crdt/index.js'
 import type { Cursor } from '../log/event-log.js'
 import { type ObjectRow, type XformRow, objectFromRow, xformFromRow } from './object-rows.js'
 import { BulkInsert } from './bulk-insert.js'
 import type { RowBatch } from './row-batch.js'
+import { ContentSink } from './content-sink.js'
 import { createSchema } from './schema.js'
 import type { SqlDatabase, SqlStatement } from './sql.js'
 
+/** obj, seq, deleted, name, type, parent, visible, 11 transform columns, data, materials, collections. */
+const HISTORY_COLUMNS = 21
 const marks = (n: number) => Array(n).fill('?').join(', ')
 
 export class RowSink {
@@ -20,6 +24,7 @@ export class RowSink {
   private readonly boneKeys = new Set<string>()
   private readonly events: BulkInsert
   private readonly history: BulkInsert
+  private readonly content: ContentSink
 
   constructor(
     readonly db: SqlDatabase,
@@ -28,7 +33,7 @@ export class RowSink {
   ) {
     createSchema(db)
     this.events = new BulkInsert(db, 'INSERT INTO events (seq, room_id, cursor, time, client, user, bytes) VALUES', 7)
-    this.history = new BulkInsert(db, 'INSERT INTO history VALUES', 18)
+    this.history = new BulkInsert(db, 'INSERT INTO history VALUES', HISTORY_COLUMNS)
     const p = (sql: string) => db.prepare(sql)
     this.s = {
       findRoom: p('SELECT room_id FROM rooms WHERE room = ?'),
@@ -36,8 +41,8 @@ export class RowSink {
       findObj: p('SELECT obj FROM object_keys WHERE room_id = ? AND object_id = ?'),
       insertObj: p('INSERT INTO object_keys (room_id, object_id, first_seq) VALUES (?, ?, ?)'),
       event: p(`INSERT INTO events (seq, room_id, cursor, time, client, user, bytes) VALUES (${marks(7)})`),
-      history: p(`INSERT INTO history VALUES (${marks(18)})`),
-      upsertObject: p(`INSERT OR REPLACE INTO objects VALUES (${marks(19)})`),
+      history: p(`INSERT INTO history VALUES (${marks(HISTORY_COLUMNS)})`),
+      upsertObject: p(`INSERT OR REPLACE INTO objects VALUES (${marks(22)})`),
       deleteObject: p('DELETE FROM objects WHERE obj = ?'),
       insertBoneKey: p('INSERT OR IGNORE INTO bone_keys (obj, bone) VALUES (?, ?)'),
       boneHistory: p(`INSERT INTO bone_history VALUES (${marks(15)})`),
@@ -49,6 +54,7 @@ export class RowSink {
       objectsOf: p('SELECT * FROM objects WHERE room = ?'),
       bonesOf: p('SELECT bone, rot_mode, loc_x, loc_y, loc_z, rot_w, rot_x, rot_y, rot_z, scale_x, scale_y, scale_z FROM bones WHERE obj = ?'),
     }
+    this.content = new ContentSink(db, (room) => this.roomId(room))
   }
 
   position(): { cursor: Cursor; seq: number } {
@@ -81,8 +87,9 @@ export class RowSink {
           const [room, id, s, ...values] = row
           const obj = this.objKey(room, id, s)
           if (values.length === 0) this.s.deleteObject!.run(obj)
-          else this.s.upsertObject!.run(obj, room, id, ...values, s)
+          else this.s.upsertObject!.run(obj, room, id, ...values.slice(0, -3), s, ...values.slice(-3))
         }
+        this.content.write(batch.content)
         for (const [s, room, ...rest] of batch.rejected) this.s.reject!.run(s, this.roomId(room), ...rest)
         hook('after-rows')
         this.s.setCursor!.run(batch.cursor, batch.firstSeq + batch.events.length - 1)
@@ -93,6 +100,7 @@ export class RowSink {
       this.roomIds.clear()
       this.objKeys.clear()
       this.boneKeys.clear()
+      this.content.forget()
       throw e
     }
   }
@@ -108,8 +116,10 @@ export class RowSink {
     })
     this.history.insert(history.length, (i, out, at) => {
       const h = history[i]!
+      assert(h.length === HISTORY_COLUMNS + 1, `a history row has ${HISTORY_COLUMNS + 1} values, got ${h.length}`)
       out[at] = this.objKey(h[0], h[1], h[2])
-      for (let k = 2; k < 19; k++) out[at + k - 1] = h[k]
+      // The row's room and object id become one key: one column fewer.
+      for (let k = 2; k <= HISTORY_COLUMNS; k++) out[at + k - 1] = h[k]
     })
   }
 

@@ -3,13 +3,18 @@
  * reads served from the projection. Tokens come as `Authorization: Bearer`.
  */
 import type http from 'node:http'
-import { type At, TimeTravel } from '../projection/time-travel.js'
+import { TimeTravel } from '../projection/time-travel.js'
+import { RoomTimeline } from '../projection/room-timeline.js'
 import type { SqlDatabase } from '../projection/sql.js'
+import type { EventLog } from '../log/event-log.js'
 import type { Metrics } from './metrics.js'
 import { exportRoutes } from './routes/export.js'
 import { objectHistoryRoutes } from './routes/object-history.js'
 import type { Route } from './routes/room-route.js'
 import { timelineRoutes } from './routes/timeline.js'
+import { matchDataRoute, serveData } from './routes/data.js'
+import { HttpError, parseAt, send } from './routes/http-util.js'
+import { dispatch, pageRoutes } from './routes/page-routes.js'
 import { TokenError, verifyToken } from './tokens.js'
 
 export interface HttpApiOptions {
@@ -21,39 +26,18 @@ export interface HttpApiOptions {
   refreshMetrics?: () => void
   /** What is wrong now; /healthz reports "degraded" with these (reads still work). */
   health?: () => string[]
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
-function parseAt(raw: string | null, name: string): At | undefined {
-  if (raw === null || raw === '') return undefined
-  if (/^\d+$/.test(raw)) return { seq: Number(raw) }
-  const t = Date.parse(raw)
-  if (Number.isNaN(t)) throw new HttpError(400, `${name} must be a log position (digits) or an ISO date/time, got ${JSON.stringify(raw)}`)
-  return { time: t }
-}
-
-function send(res: http.ServerResponse, status: number, body: unknown, type = 'application/json'): void {
-  const text = type === 'application/json' ? JSON.stringify(body) : String(body)
-  res.writeHead(status, { 'content-type': type === 'application/json' ? 'application/json; charset=utf-8' : type, 'cache-control': 'no-store' })
-  res.end(text)
+  /** The log, for geometry bytes at a past point (routes/data.ts). */
+  log?: EventLog
 }
 
 export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   const tt = opts.projection ? new TimeTravel(opts.projection) : null
   const authorize = (req: http.IncomingMessage, room: string) => {
-    if (opts.secret === null) return
+    if (opts.secret === null) return null
     const h = req.headers.authorization
     const token = h?.startsWith('Bearer ') ? h.slice(7) : null
     try {
-      verifyToken(opts.secret, token, room)
+      return verifyToken(opts.secret, token, room)
     } catch (e) {
       if (e instanceof TokenError) {
         opts.metrics.reject(`token_${e.code}`)
@@ -63,7 +47,8 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
     }
   }
   const routeContext = { tt, authorize }
-  const routes: Route[] = [...objectHistoryRoutes(routeContext), ...timelineRoutes(routeContext), ...exportRoutes(routeContext)]
+  const roomRoutes: Route[] = [...objectHistoryRoutes(routeContext), ...timelineRoutes(routeContext), ...exportRoutes(routeContext)]
+  const pageRouteList = pageRoutes({ timeline: opts.projection && tt ? new RoomTimeline(opts.projection, tt) : null, secret: opts.secret, metrics: opts.metrics, authorize })
   return (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost')
@@ -77,14 +62,21 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
         opts.refreshMetrics?.()
         return send(res, 200, opts.metrics.render(), 'text/plain; version=0.0.4')
       }
-      for (const route of routes) if (route(req, res, url)) return
+      const data = matchDataRoute(url.pathname)
+      if (data) {
+        authorize(req, data.room)
+        if (!tt) throw new HttpError(503, 'this server runs without a projection')
+        return void serveData(tt, opts.log ?? null, data, parseAt(url.searchParams.get('at'), 'at'), url, res)
+      }
+      for (const route of roomRoutes) if (route(req, res, url)) return
+      if (dispatch(pageRouteList, { req, res, url })) return
       const scene = /^\/rooms\/([^/]+)\/scene$/.exec(url.pathname)
       if (!scene) throw new HttpError(404, `no route for ${url.pathname}`)
       const room = decodeURIComponent(scene[1]!)
       authorize(req, room)
       if (!tt) throw new HttpError(503, 'this server runs without a projection')
       const at = parseAt(url.searchParams.get('at'), 'at')
-      return send(res, 200, { room, at: tt.resolve(at), objects: tt.sceneAt(room, at) })
+      return send(res, 200, { room, at: tt.resolve(at), objects: tt.sceneAt(room, at), ...tt.contentAt(room, at) })
     } catch (e) {
       if (e instanceof HttpError) return send(res, e.status, { error: e.message })
       return send(res, 500, { error: (e as Error).message })

@@ -82,6 +82,7 @@ export class SyncServer {
         secret: this.secret,
         metrics: this.metrics,
         projection: opts.projection ?? null,
+        log: opts.log,
         health: () => this.problems(),
         ...(opts.refreshMetrics ? { refreshMetrics: opts.refreshMetrics } : {}),
       }),

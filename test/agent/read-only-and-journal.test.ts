@@ -37,6 +37,7 @@ describe('agent faults', () => {
       journalDir: dir,
       journalKey: journalKey(s.url, 'r', 'file'),
       roomJournalKey: roomJournalKey(s.url, 'r'),
+      geometryDir: `${dir}/geometry`,
       emit: (m) => out.push(m),
     })
     cleanup.push(() => agent.close())
