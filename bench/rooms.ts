@@ -17,9 +17,15 @@
  *  4. Active: BENCH_ACTIVE_FRACTION (10%) of the rooms have one editor each
  *     at BENCH_ACTIVE_RATE (30) updates/s (open loop), for
  *     BENCH_WARMUP_SECONDS (2) + BENCH_SECONDS (15), while the rest stay
- *     idle. edit → peer at each of the room's other providers, matched by
- *     the editor's Yjs clock (as bench sync does); the generator's own lag
- *     is reported so a busy machine shows.
+ *     idle. edit → peer at the room's stock peers, matched by the editor's
+ *     Yjs clock (as bench sync does); the generator's own lag is reported so
+ *     a busy machine shows. In active rooms only BENCH_ACTIVE_STOCK_PEERS (1)
+ *     of the 3 peers stay stock providers; the others are swapped for raw
+ *     protocol clients that read what arrives without applying it (as in
+ *     bench sync): the server's work is the same (4 connections, each update
+ *     fanned out to 3), while 300 providers applying 3,000 updates/s in the
+ *     bench process measured the bench process (tried: it fell tens of
+ *     seconds behind and every provider timed out).
  *  5. Unload and reload: every client leaves; the server (started with
  *     --unload-after-ms BENCH_UNLOAD_MS, 2,000) drops every room from memory
  *     (its `scenesync_rooms_loaded` gauge reaches 0); then one fresh
@@ -34,6 +40,7 @@ import path from 'node:path'
 import * as Y from 'yjs'
 import { SqliteEventLog } from '../src/log/sqlite-event-log.js'
 import { round, summarize } from './stats.js'
+import { RawClient } from './sync-raw-client.js'
 import { type ServerProc, cpuSecondsOf, memoryOf, startServer } from './sync-servers.js'
 import { type StockClient, stockClient } from './sync-stock-client.js'
 import { Editor } from './sync-workload.js'
@@ -83,6 +90,7 @@ export async function runRooms(): Promise<Record<string, unknown>> {
   const seconds = num('BENCH_SECONDS', 15, 1)
   const settle = num('BENCH_IDLE_SETTLE_SECONDS', 5)
   const unloadMs = Math.round(num('BENCH_UNLOAD_MS', 2000))
+  const stockPeers = Math.min(perRoom - 1, Math.round(num('BENCH_ACTIVE_STOCK_PEERS', 1, 1)))
   const load0 = os.loadavg()
   // Every y-websocket provider adds a process 'exit' listener.
   process.setMaxListeners(0)
@@ -140,6 +148,15 @@ export async function runRooms(): Promise<Record<string, unknown>> {
 
     const active = rooms.slice(0, Math.max(1, Math.round(nRooms * activeFraction)))
     say(`${active.length} rooms active at ${rate} updates/s each for ${warmup} + ${seconds} s ...`)
+    const raws: RawClient[] = []
+    for (const room of active) {
+      while (room.clients.length > 1 + stockPeers) {
+        room.clients.pop()!.destroy()
+        room.docs.pop()!.destroy()
+        raws.push(new RawClient({ protocol: 'y-websocket', url: srv.url, room: room.name, clientId: 0x6000_0000 + raws.length }))
+      }
+    }
+    await Promise.all(raws.map((c) => c.open))
     // Per active room: each edit's first clock and time; per peer, the next edit it has not seen.
     const sent = active.map(() => ({ clocks: [] as number[], times: [] as number[], measured: [] as boolean[] }))
     const samples: number[] = []
@@ -188,7 +205,7 @@ export async function runRooms(): Promise<Record<string, unknown>> {
       tick()
     })
     const activeMs = performance.now() - t0
-    const expected = active.length * (perRoom - 1) * sent[0]!.measured.filter(Boolean).length
+    const expected = active.length * stockPeers * sent[0]!.measured.filter(Boolean).length
     await until('the peers to receive every edit', 30_000, () => samples.length >= expected).catch(() => undefined)
     const serverCpu = ((cpuSecondsOf(srv.pid) - cpu0) / (activeMs / 1000)) * 100
     const bc = process.cpuUsage(bench0)
@@ -201,6 +218,7 @@ export async function runRooms(): Promise<Record<string, unknown>> {
     const expectedObjects = new Map(rooms.map((r) => [r.name, objectsJson(r.editor.doc)]))
     const disconnects = rooms.reduce((n, r) => n + r.clients.reduce((m, c) => m + c.disconnects, 0), 0)
     for (const r of rooms) for (const c of r.clients.splice(0)) c.destroy()
+    for (const c of raws) c.close()
     await until('every room to be unloaded', 60_000 + unloadMs, async () => (await roomsLoaded(srv)) === 0)
     say('reloading every room with a fresh client ...')
     let mismatched = 0
@@ -235,6 +253,7 @@ export async function runRooms(): Promise<Record<string, unknown>> {
       active_edit_to_peer_ms_p50: round(lat.p50, 2),
       active_edit_to_peer_ms_p99: round(lat.p99, 2),
       active_edit_to_peer_samples: lat.n,
+      active_stock_peers_per_room: stockPeers,
       active_undelivered: Math.max(0, expected - samples.length),
       generator_lag_ms_p50: round(lag.p50, 2),
       generator_lag_ms_p99: round(lag.p99, 2),
