@@ -46,7 +46,7 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
       throw e
     }
   }
-  const routeContext = { tt, authorize }
+  const routeContext = { tt, authorize, log: opts.log ?? null }
   const roomRoutes: Route[] = [...objectHistoryRoutes(routeContext), ...timelineRoutes(routeContext), ...exportRoutes(routeContext)]
   const pageRouteList = pageRoutes({ timeline: opts.projection && tt ? new RoomTimeline(opts.projection, tt) : null, secret: opts.secret, metrics: opts.metrics, authorize })
   return (req, res) => {
