@@ -8,6 +8,8 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   blender: async () => (await import('./blender.js')).runBlender(),
   history: async () => (await import('./history.js')).runHistory(),
   durability: async () => (await import('./durability.js')).runDurability(),
+  rooms: async () => (await import('./rooms.js')).runRooms(),
+  longrun: async () => (await import('./longrun.js')).runLongrun(),
   scene: async () => (await import('./scene.js')).runScene(),
   web: async () => (await import('./web.js')).runWeb(),
 }

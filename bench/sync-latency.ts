@@ -4,8 +4,9 @@
  * whatever the server does (open loop: the schedule never waits for replies),
  * each to an editor picked by a seeded PRNG.
  *
- * Of the 16, `providers` (default 2) are stock y-websocket v3
- * `WebsocketProvider`s: they send their edits and apply everyone's. The rest
+ * Of the 16, `providers` (default 2) are the server's stock client (y-websocket
+ * v3 `WebsocketProvider`, or `HocuspocusProvider` for Hocuspocus): they send
+ * their edits and apply everyone's. The rest
  * are raw protocol clients (sync-raw-client.ts) that send each local edit's
  * update as the provider would, and read back only (client, clock) of what
  * they receive. The server's work is the same as with 16 providers (16
@@ -19,8 +20,10 @@
  * `afterTransaction` whose origin is the provider and whose state vector now
  * covers the edit's clock range). Every (edit, provider) pair is one sample.
  *
- * edit → ack: at each raw client, the time from its edit to its own update
- * coming back (ours broadcasts only after the fsynced append: a durable ack).
+ * edit → ack: at each raw client, the time from its edit to the server's
+ * acknowledgement (sync-raw-client.ts: its own update coming back for the
+ * y-websocket servers, ours only after the fsynced append; SyncStatus for
+ * Hocuspocus, once the update is in its memory).
  *
  * edit → projection (ours only): a worker thread opens the server's
  * `projection.sqlite` read-only and polls `projector_state.seq` every ~1 ms;
@@ -30,11 +33,10 @@
  */
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
-import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { WebsocketProvider } from 'y-websocket'
-import { RawClient, firstClock, updateFrame } from './sync-raw-client.js'
+import { RawClient, firstClock } from './sync-raw-client.js'
 import { type ServerProc, cpuSecondsOf } from './sync-servers.js'
+import { stockClient } from './sync-stock-client.js'
 import { Editor } from './sync-workload.js'
 import { rng, summarize } from './stats.js'
 
@@ -111,22 +113,13 @@ interface SentLog {
 }
 
 export async function runLatency(server: ServerProc, room: string, o: LatencyOptions): Promise<LatencyResult> {
-  const url = `${server.url}/${room}`
   const editors = Array.from({ length: o.clients }, (_, i) => new Editor(i, o.objectsPerClient, o.seed))
   const byClientId = new Map(editors.map((e, i) => [e.doc.clientID, i]))
   const nProviders = Math.min(o.providers, o.clients)
-  let disconnects = 0
-  let tearingDown = false
-  const providers = editors.slice(0, nProviders).map((e) => {
-    const p = new WebsocketProvider(server.url, room, e.doc, { WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket, disableBc: true })
-    p.on('status', ({ status }: { status: string }) => {
-      if (status === 'disconnected' && !tearingDown) disconnects++
-    })
-    return p
-  })
+  const providers = editors.slice(0, nProviders).map((e) => stockClient(server.protocol, server.url, room, e.doc))
   const raws = editors.slice(nProviders).map((e) => {
-    const c = new RawClient(url, e.doc.clientID)
-    e.doc.on('update', (u: Uint8Array) => c.send(updateFrame(u), firstClock(u)))
+    const c = new RawClient({ protocol: server.protocol, url: server.url, room, clientId: e.doc.clientID })
+    e.doc.on('update', (u: Uint8Array) => c.send(u, firstClock(u)))
     return c
   })
   const sent: SentLog[] = editors.map(() => ({ clocks: [], times: [], measured: [] }))
@@ -135,7 +128,7 @@ export async function runLatency(server: ServerProc, room: string, o: LatencyOpt
   const ptr = providers.map(() => editors.map(() => 0))
   providers.forEach((provider, peer) => {
     editors[peer]!.doc.on('afterTransaction', (tr: Y.Transaction) => {
-      if (tr.origin !== provider) return
+      if (tr.origin !== provider.origin) return
       let t = 0
       tr.afterState.forEach((after, client) => {
         if (after <= (tr.beforeState.get(client) ?? 0)) return
@@ -166,7 +159,7 @@ export async function runLatency(server: ServerProc, room: string, o: LatencyOpt
   o.say(`${server.kind}: ${nProviders} stock providers + ${raws.length} raw clients connected; creating ${total} objects`)
   for (const e of editors) e.create()
   const setupDeadline = Date.now() + 20_000
-  while (!providers.every((p) => (p.doc.getMap('objects').size ?? 0) === total) || raws.some((c) => c.acked < c.sent)) {
+  while (!editors.slice(0, nProviders).every((e) => e.doc.getMap('objects').size === total) || raws.some((c) => c.acked < c.sent)) {
     if (Date.now() > setupDeadline) throw new Error(`${server.kind}: setup did not reach every client within 20 s`)
     await sleep(10)
   }
@@ -282,7 +275,7 @@ export async function runLatency(server: ServerProc, room: string, o: LatencyOpt
   }
 
   const closedConnections = raws.filter((c) => c.closed).map((c) => c.closed!)
-  tearingDown = true
+  const disconnects = providers.reduce((n, p) => n + p.disconnects, 0)
   for (const p of providers) p.destroy()
   for (const c of raws) c.close()
   for (const e of editors) e.doc.destroy()

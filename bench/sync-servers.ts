@@ -1,10 +1,14 @@
 /**
- * The two servers the sync benchmark compares, each started as its own child
- * process on loopback with a fresh data folder:
+ * The servers the sync benchmark compares, each started as its own child
+ * process on loopback with its own data folder:
  *
  *  - ours: `scenesync serve` (server + embedded SQLite log + projector);
- *  - the peer: `@y/websocket-server@0.1.1`'s own bin (`src/server.js`, what
- *    `npx y-websocket` runs) with `YPERSISTENCE=<dir>`, i.e. y-leveldb.
+ *  - `@y/websocket-server@0.1.1`'s own bin (`src/server.js`, what
+ *    `npx y-websocket` runs) with `YPERSISTENCE=<dir>`, i.e. y-leveldb. (0.1.1
+ *    is the newest 0.1.x for Yjs 13: 0.1.5 needs Yjs 14 and dropped y-leveldb.)
+ *  - Hocuspocus 4 (`bench/hocuspocus-server.mjs`: @hocuspocus/server with
+ *    @hocuspocus/extension-sqlite, defaults), its own protocol. It declares
+ *    Node >= 22; it runs on our Node 20 (no API it uses is missing there).
  *
  * Memory is read from /proc/<pid>/status of the child itself (VmHWM = peak
  * resident set over its life), CPU from /proc/<pid>/stat.
@@ -15,17 +19,24 @@ import net from 'node:net'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Protocol } from './sync-raw-client.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(import.meta.url)
 /** Extra node flags for the server processes (e.g. `--cpu-prof` when looking into a result). */
 const NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)
 
+export type ServerKind = 'ours' | 'y-websocket-server' | 'hocuspocus'
+export const SERVER_KINDS: readonly ServerKind[] = ['ours', 'y-websocket-server', 'hocuspocus']
+
 export interface ServerProc {
-  kind: 'ours' | 'peer'
+  kind: ServerKind
+  /** The wire protocol its clients speak. */
+  protocol: Protocol
   label: string
   pid: number
   port: number
+  /** Base URL (the room goes in the path for y-websocket, in each message for Hocuspocus). */
   url: string
   dataDir: string
   /** Our projection file (ours only). */
@@ -35,7 +46,10 @@ export interface ServerProc {
   /** Lines on stderr that report a closed connection or an error. */
   warnings(): string[]
   exited(): boolean
+  /** Graceful stop (SIGTERM; SIGKILL after 10 s). */
   stop(): Promise<void>
+  /** Sends `signal` and waits for the process to be gone. */
+  kill(signal: NodeJS.Signals): Promise<void>
 }
 
 export function freePort(): Promise<number> {
@@ -82,11 +96,11 @@ function watchOutput(child: ChildProcess): { tail(): string[]; warnings(): strin
   return { tail: () => tail.slice(), warnings: () => warnings.slice() }
 }
 
-function stopper(child: ChildProcess): () => Promise<void> {
-  return async () => {
+function killer(child: ChildProcess): (signal: NodeJS.Signals) => Promise<void> {
+  return async (signal) => {
     if (child.exitCode !== null || child.signalCode !== null) return
     const gone = new Promise<void>((r) => child.once('exit', () => r()))
-    child.kill('SIGTERM')
+    child.kill(signal)
     const t = setTimeout(() => child.kill('SIGKILL'), 10_000)
     await gone
     clearTimeout(t)
@@ -102,68 +116,103 @@ function buildOnce(): void {
   built = true
 }
 
-export async function startOurs(baseDir: string, updatesPerSecond: number): Promise<ServerProc> {
-  const port = await freePort()
-  const dataDir = path.join(baseDir, 'ours')
-  fs.mkdirSync(dataDir, { recursive: true })
-  // Built JavaScript, as the peer runs: no loader in the measured process.
-  buildOnce()
-  const child = spawn(
-    process.execPath,
-    [...NODE_ARGS, path.join(ROOT, 'dist/cli/main.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--updates-per-second', String(updatesPerSecond)],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SCENESYNC_LOG_LEVEL: 'info' } },
-  )
+async function launch(
+  kind: ServerKind,
+  protocol: Protocol,
+  label: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  port: number,
+  dataDir: string,
+  ready: (child: ChildProcess) => Promise<void>,
+  projectionFile: string | null = null,
+): Promise<ServerProc> {
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   const out = watchOutput(child)
   try {
-    await waitForHttp(port, '/healthz', child, 30_000)
+    await ready(child)
   } catch (e) {
     child.kill('SIGKILL')
-    throw new Error(`${(e as Error).message}\n${out.tail().join('\n')}`)
+    throw new Error(`${kind}: ${(e as Error).message}\n${out.tail().join('\n')}`)
   }
+  const kill = killer(child)
   return {
-    kind: 'ours',
-    label: 'scenesync serve from dist (SQLite log, fsync per group commit, projector in-process with its Yjs half in a worker thread)',
+    kind,
+    protocol,
+    label,
     pid: child.pid!,
     port,
     url: `ws://127.0.0.1:${port}`,
     dataDir,
-    projectionFile: path.join(dataDir, 'projection.sqlite'),
+    projectionFile,
     ...out,
     exited: () => child.exitCode !== null || child.signalCode !== null,
-    stop: stopper(child),
+    stop: () => kill('SIGTERM'),
+    kill,
   }
 }
 
-export async function startPeer(baseDir: string): Promise<ServerProc> {
+export interface StartOptions {
+  /** Ours: the per-connection update rate limit (raised for saturation). */
+  updatesPerSecond?: number
+  /** Ours: more `scenesync serve` flags. */
+  serveArgs?: string[]
+}
+
+/** Starts a server of `kind` on `dataDir` (created if missing; an existing one is reopened, as after a crash). */
+export async function startServer(kind: ServerKind, dataDir: string, o: StartOptions = {}): Promise<ServerProc> {
+  fs.mkdirSync(dataDir, { recursive: true })
   const port = await freePort()
-  const dataDir = path.join(baseDir, 'peer-leveldb')
-  const pkg = path.dirname(require.resolve('@y/websocket-server/package.json'))
-  const bin = path.join(pkg, 'src/server.js')
-  const child = spawn(process.execPath, [...NODE_ARGS, bin], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), YPERSISTENCE: dataDir },
-  })
-  const out = watchOutput(child)
-  try {
-    // The peer answers any plain HTTP request with "okay".
-    await waitForHttp(port, '/', child, 30_000)
-  } catch (e) {
-    child.kill('SIGKILL')
-    throw new Error(`${(e as Error).message}\n${out.tail().join('\n')}`)
+  switch (kind) {
+    case 'ours': {
+      // Built JavaScript, as the peers run: no loader in the measured process.
+      buildOnce()
+      const args = [path.join(ROOT, 'dist/cli/main.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir]
+      if (o.updatesPerSecond) args.push('--updates-per-second', String(o.updatesPerSecond))
+      if (o.serveArgs) args.push(...o.serveArgs)
+      return launch(
+        kind,
+        'y-websocket',
+        'scenesync serve from dist (SQLite log, fsync per group commit, projector in-process with its Yjs half in a worker thread)',
+        args,
+        { SCENESYNC_LOG_LEVEL: 'info' },
+        port,
+        dataDir,
+        (c) => waitForHttp(port, '/healthz', c, 30_000),
+        path.join(dataDir, 'projection.sqlite'),
+      )
+    }
+    case 'y-websocket-server': {
+      const pkg = path.dirname(require.resolve('@y/websocket-server/package.json'))
+      return launch(
+        kind,
+        'y-websocket',
+        `@y/websocket-server@${packageVersion('@y/websocket-server')} bin, YPERSISTENCE (${peerPersistenceVersion()})`,
+        [path.join(pkg, 'src/server.js')],
+        { HOST: '127.0.0.1', PORT: String(port), YPERSISTENCE: dataDir },
+        port,
+        dataDir,
+        // It answers any plain HTTP request with "okay".
+        (c) => waitForHttp(port, '/', c, 30_000),
+      )
+    }
+    case 'hocuspocus':
+      return launch(
+        kind,
+        'hocuspocus',
+        `@hocuspocus/server@${packageVersion('@hocuspocus/server')} + @hocuspocus/extension-sqlite@${packageVersion('@hocuspocus/extension-sqlite')}, defaults (store debounced 2 s, max 10 s)`,
+        [path.join(ROOT, 'bench/hocuspocus-server.mjs')],
+        { HOST: '127.0.0.1', PORT: String(port), HOCUSPOCUS_DB: path.join(dataDir, 'hocuspocus.sqlite') },
+        port,
+        dataDir,
+        (c) => waitForHttp(port, '/', c, 30_000),
+      )
   }
-  return {
-    kind: 'peer',
-    label: '@y/websocket-server@0.1.1 bin, YPERSISTENCE (y-leveldb)',
-    pid: child.pid!,
-    port,
-    url: `ws://127.0.0.1:${port}`,
-    dataDir,
-    projectionFile: null,
-    ...out,
-    exited: () => child.exitCode !== null || child.signalCode !== null,
-    stop: stopper(child),
-  }
+}
+
+export function packageVersion(name: string): string {
+  // Read from the folder: some packages do not export their package.json.
+  return (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version
 }
 
 /** VmHWM / VmRSS of a process, MB. */

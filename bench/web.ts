@@ -39,7 +39,7 @@ import { BROWSER_FLAGS, CHROMIUM } from '../test/web/browser.js'
 import { ensureWebBuilt } from '../test/web/fixture.js'
 import { WEB_OUT } from '../web/build.js'
 import { makeWorkload } from './scene-workload.js'
-import { RawClient, firstClock, updateFrame } from './sync-raw-client.js'
+import { RawClient, firstClock } from './sync-raw-client.js'
 import { now, rng, round, summarize } from './stats.js'
 
 const say = (msg: string) => process.stderr.write(`[web] ${msg}\n`)
@@ -74,7 +74,7 @@ function topFunctions(p: Profile): string {
 }
 
 interface Move {
-  frame: Uint8Array
+  update: Uint8Array
   clock: number
   key: string
 }
@@ -95,7 +95,7 @@ function makeMoves(state: Uint8Array, ids: string[], count: number): Move[][] {
       const x = scene.read(id)!.xform!
       const nx = Math.fround(x.location[0] + 0.001 * ((n % 7) + 1) + i * 1e-5 + n * 1e-8)
       scene.setXform(id, { ...x, location: [nx, x.location[1], x.location[2]] })
-      out.push({ frame: updateFrame(last!), clock: firstClock(last!), key: `${id}|${nx}` })
+      out.push({ update: last!, clock: firstClock(last!), key: `${id}|${nx}` })
     }
     doc.destroy()
     return out
@@ -170,7 +170,7 @@ export async function runWeb(): Promise<Record<string, unknown>> {
     const page = await ctx.newPage()
     await page.goto(url)
     await page.waitForFunction(() => (globalThis as any).__scenesync?.status() === 'synced' && (globalThis as any).__scenesync.objects().length === 1000, null, { timeout: 120_000 })
-    for (let i = 0; i < MOVERS; i++) movers.push(new RawClient(`${server.url}/${ROOM}`, 0x7000 + i))
+    for (let i = 0; i < MOVERS; i++) movers.push(new RawClient({ protocol: 'y-websocket', url: server.url, room: ROOM, clientId: 0x7000 + i }))
     await Promise.all(movers.map((m) => m.open))
     const sent = new Map<string, number>()
     await page.evaluate(() => {
@@ -198,7 +198,7 @@ export async function runWeb(): Promise<Record<string, unknown>> {
           const mv = moves[i]![sentBy[i]!++]
           next[i]! += interval
           if (!mv) continue
-          movers[i]!.send(mv.frame, mv.clock)
+          movers[i]!.send(mv.update, mv.clock)
           sent.set(mv.key, Date.now())
           count++
         }

@@ -21,6 +21,7 @@ import { openStore, parseStore } from './open-store.js'
 
 export const SERVE_HELP = `scenesync serve [--host 127.0.0.1] [--port 1234] [--data ./data] [--store sqlite|fdb[:clusterfile]] [--secret S]
   [--max-message-bytes N] [--updates-per-second N] [--connections-per-room N] [--skip-check]
+  [--unload-after-ms N]  (how long a room with no connections stays loaded; default 30000)
   On start the log and projection files are checked (header, size, SQLite's quick_check);
   a damaged one stops it with exit code 6. --skip-check leaves out quick_check (very large files).
   environment: SCENESYNC_HOST, SCENESYNC_PORT, SCENESYNC_DATA, SCENESYNC_STORE, SCENESYNC_SECRET`
@@ -41,7 +42,7 @@ function checkDataFiles(data: string, embeddedLog: boolean, skipQuickCheck: bool
 }
 
 export async function startServe(argv: readonly string[], logger: Logger): Promise<Running> {
-  const p = parseArgs(argv, { values: ['host', 'port', 'data', 'store', 'secret', 'max-message-bytes', 'updates-per-second', 'connections-per-room'], booleans: ['skip-check'] })
+  const p = parseArgs(argv, { values: ['host', 'port', 'data', 'store', 'secret', 'max-message-bytes', 'updates-per-second', 'connections-per-room', 'unload-after-ms'], booleans: ['skip-check'] })
   const host = flag(p, 'host', 'SCENESYNC_HOST', '127.0.0.1')
   const port = intFlag(p, 'port', 'SCENESYNC_PORT', 1234)
   const data = flag(p, 'data', 'SCENESYNC_DATA', DEFAULT_DATA)
@@ -52,6 +53,7 @@ export async function startServe(argv: readonly string[], logger: Logger): Promi
     updatesPerSecond: intFlag(p, 'updates-per-second', 'SCENESYNC_UPDATES_PER_SECOND', DEFAULT_LIMITS.updatesPerSecond),
     connectionsPerRoom: intFlag(p, 'connections-per-room', 'SCENESYNC_CONNECTIONS_PER_ROOM', DEFAULT_LIMITS.connectionsPerRoom),
   }
+  const unloadAfterMs = intFlag(p, 'unload-after-ms', 'SCENESYNC_UNLOAD_AFTER_MS', 30_000)
   fs.mkdirSync(data, { recursive: true })
   checkDataFiles(data, store.kind === 'sqlite', p.bools.has('skip-check'))
   const log = await openStore(store, data, logger)
@@ -80,6 +82,7 @@ export async function startServe(argv: readonly string[], logger: Logger): Promi
       secret,
       limits,
       logger,
+      unloadAfterMs,
       tailForeign: store.kind === 'fdb',
       health: () => (projector.problem ? [projector.problem] : []),
       refreshMetrics: () => {

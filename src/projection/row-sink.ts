@@ -3,14 +3,18 @@
  * SQLite transaction (`[P2]`), mapping rooms, objects and bones to the small
  * integer keys the tables use. Knows the tables, not Yjs.
  */
+import assert from 'node:assert/strict'
 import type { ObjectState, Xform } from '../crdt/index.js'
 import type { Cursor } from '../log/event-log.js'
 import { type ObjectRow, type XformRow, objectFromRow, xformFromRow } from './object-rows.js'
+import { BulkInsert } from './bulk-insert.js'
 import type { RowBatch } from './row-batch.js'
 import { ContentSink } from './content-sink.js'
 import { createSchema } from './schema.js'
 import type { SqlDatabase, SqlStatement } from './sql.js'
 
+/** obj, seq, deleted, name, type, parent, visible, 11 transform columns, data, materials, collections. */
+const HISTORY_COLUMNS = 21
 const marks = (n: number) => Array(n).fill('?').join(', ')
 
 export class RowSink {
@@ -18,10 +22,18 @@ export class RowSink {
   private readonly roomIds = new Map<string, number>()
   private readonly objKeys = new Map<string, number>()
   private readonly boneKeys = new Set<string>()
+  private readonly events: BulkInsert
+  private readonly history: BulkInsert
   private readonly content: ContentSink
 
-  constructor(readonly db: SqlDatabase) {
+  constructor(
+    readonly db: SqlDatabase,
+    /** Multi-row INSERTs for events and history (false: one statement call per row; same rows, for comparison). */
+    private readonly multiRow = true,
+  ) {
     createSchema(db)
+    this.events = new BulkInsert(db, 'INSERT INTO events (seq, room_id, cursor, time, client, user, bytes) VALUES', 7)
+    this.history = new BulkInsert(db, 'INSERT INTO history VALUES', HISTORY_COLUMNS)
     const p = (sql: string) => db.prepare(sql)
     this.s = {
       findRoom: p('SELECT room_id FROM rooms WHERE room = ?'),
@@ -29,7 +41,7 @@ export class RowSink {
       findObj: p('SELECT obj FROM object_keys WHERE room_id = ? AND object_id = ?'),
       insertObj: p('INSERT INTO object_keys (room_id, object_id, first_seq) VALUES (?, ?, ?)'),
       event: p(`INSERT INTO events (seq, room_id, cursor, time, client, user, bytes) VALUES (${marks(7)})`),
-      history: p(`INSERT INTO history VALUES (${marks(21)})`),
+      history: p(`INSERT INTO history VALUES (${marks(HISTORY_COLUMNS)})`),
       upsertObject: p(`INSERT OR REPLACE INTO objects VALUES (${marks(22)})`),
       deleteObject: p('DELETE FROM objects WHERE obj = ?'),
       insertBoneKey: p('INSERT OR IGNORE INTO bone_keys (obj, bone) VALUES (?, ?)'),
@@ -53,9 +65,12 @@ export class RowSink {
   write(batch: RowBatch, hook: (point: 'after-rows' | 'before-commit') => void = () => {}): void {
     try {
       this.db.transaction(() => {
-        let seq = batch.firstSeq
-        for (const [room, cursor, time, client, user, bytes] of batch.events) this.s.event!.run(seq++, this.roomId(room), cursor, time, client, user, bytes)
-        for (const [room, id, s, ...rest] of batch.history) this.s.history!.run(this.objKey(room, id, s), s, ...rest)
+        if (this.multiRow) this.bulkRows(batch)
+        else {
+          let seq = batch.firstSeq
+          for (const [room, cursor, time, client, user, bytes] of batch.events) this.s.event!.run(seq++, this.roomId(room), cursor, time, client, user, bytes)
+          for (const [room, id, s, ...rest] of batch.history) this.s.history!.run(this.objKey(room, id, s), s, ...rest)
+        }
         for (const [room, id, bone, s, ...x] of batch.bones) {
           const obj = this.objKey(room, id, s)
           const bk = `${obj}\u0000${bone}`
@@ -88,6 +103,24 @@ export class RowSink {
       this.content.forget()
       throw e
     }
+  }
+
+  /** The batch's events and history rows, many per statement. */
+  private bulkRows(batch: RowBatch): void {
+    const { events, history, firstSeq } = batch
+    this.events.insert(events.length, (i, out, at) => {
+      const e = events[i]!
+      out[at] = firstSeq + i
+      out[at + 1] = this.roomId(e[0])
+      for (let k = 1; k < 6; k++) out[at + 1 + k] = e[k]
+    })
+    this.history.insert(history.length, (i, out, at) => {
+      const h = history[i]!
+      assert(h.length === HISTORY_COLUMNS + 1, `a history row has ${HISTORY_COLUMNS + 1} values, got ${h.length}`)
+      out[at] = this.objKey(h[0], h[1], h[2])
+      // The row's room and object id become one key: one column fewer.
+      for (let k = 2; k <= HISTORY_COLUMNS; k++) out[at + k - 1] = h[k]
+    })
   }
 
   /** The last projected state of each object of a room (for a restarted extractor). */
