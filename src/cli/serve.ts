@@ -15,6 +15,7 @@ import { Projector } from '../projection/projector.js'
 import { openDatabase } from '../projection/sql.js'
 import { DEFAULT_LIMITS } from '../server/connection.js'
 import { SyncServer } from '../server/sync-server.js'
+import { TokenVerifier } from '../server/tokens.js'
 import { Command, Option } from 'commander'
 import { nonNegativeInt } from './args.js'
 import { type HelpOutput, epilog, logLevelOption, prepare, runSync } from './command-line.js'
@@ -27,6 +28,11 @@ export interface ServeOptions {
   data: string
   store: StoreSpec
   secret: string | null
+  /** An identity provider's keys: a JSON Web Key Set file, or a PEM public key. */
+  jwks?: string
+  publicKey?: string
+  issuer?: string
+  audience?: string
   maxMessageBytes: number
   updatesPerSecond: number
   connectionsPerRoom: number
@@ -49,7 +55,11 @@ export function serveCommand(action: (o: ServeOptions, flags: { logLevel: string
     .addOption(new Option('--port <n>', 'port for WebSocket and HTTP (0: any free port)').env('SCENESYNC_PORT').default(1234).argParser(nonNegativeInt))
     .addOption(new Option('--data <dir>', 'the data folder: log.sqlite and projection.sqlite').env('SCENESYNC_DATA').default(DEFAULT_DATA))
     .addOption(new Option('--store <store>', 'the event log: sqlite (embedded), fdb or fdb:<cluster file>').env('SCENESYNC_STORE').default('sqlite'))
-    .addOption(new Option('--secret <s>', 'HS256 secret for tokens (scenesync token); without one, a loopback server runs without auth').env('SCENESYNC_SECRET'))
+    .addOption(new Option('--secret <s>', 'HS256 secret for tokens (scenesync token); without a secret or keys, a loopback server runs without auth').env('SCENESYNC_SECRET'))
+    .addOption(new Option('--jwks <file>', "also accept tokens signed with these keys: an identity provider's JSON Web Key Set (RS256, ES256, EdDSA)").env('SCENESYNC_JWKS'))
+    .addOption(new Option('--public-key <file>', 'also accept tokens signed with this key: a PEM public key or certificate (RS256, ES256, EdDSA)').env('SCENESYNC_PUBLIC_KEY'))
+    .addOption(new Option('--issuer <iss>', 'tokens must carry this iss claim').env('SCENESYNC_TOKEN_ISSUER'))
+    .addOption(new Option('--audience <aud>', 'tokens must carry this aud claim').env('SCENESYNC_TOKEN_AUDIENCE'))
     .addOption(new Option('--max-message-bytes <n>', 'largest message a client may send').env('SCENESYNC_MAX_MESSAGE_BYTES').default(DEFAULT_LIMITS.maxMessageBytes).argParser(nonNegativeInt))
     .addOption(new Option('--updates-per-second <n>', 'updates (and sync requests) a connection may send per second').env('SCENESYNC_UPDATES_PER_SECOND').default(DEFAULT_LIMITS.updatesPerSecond).argParser(nonNegativeInt))
     .addOption(new Option('--connections-per-room <n>', 'connections one room may hold').env('SCENESYNC_CONNECTIONS_PER_ROOM').default(DEFAULT_LIMITS.connectionsPerRoom).argParser(nonNegativeInt))
@@ -64,6 +74,10 @@ export function serveCommand(action: (o: ServeOptions, flags: { logLevel: string
           data: f.data,
           store: parseStore(f.store),
           secret: f.secret ?? null,
+          ...(f.jwks ? { jwks: f.jwks } : {}),
+          ...(f.publicKey ? { publicKey: f.publicKey } : {}),
+          ...(f.issuer ? { issuer: f.issuer } : {}),
+          ...(f.audience ? { audience: f.audience } : {}),
           maxMessageBytes: f.maxMessageBytes,
           updatesPerSecond: f.updatesPerSecond,
           connectionsPerRoom: f.connectionsPerRoom,
@@ -105,7 +119,10 @@ function checkDataFiles(data: string, embeddedLog: boolean, skipQuickCheck: bool
 
 export async function startServe(options: ServeOptions | readonly string[], logger: Logger): Promise<Running> {
   const o = Array.isArray(options) ? parseServe(options) : (options as ServeOptions)
-  const { host, port, data, store, secret } = o
+  const { host, port, data, store } = o
+  const keys = { secret: o.secret, ...(o.jwks ? { jwksFile: o.jwks } : {}), ...(o.publicKey ? { publicKeyFile: o.publicKey } : {}), ...(o.issuer ? { issuer: o.issuer } : {}), ...(o.audience ? { audience: o.audience } : {}) }
+  // Key files are read before anything is opened: a bad one stops the start (exit 5).
+  const tokens = TokenVerifier.configured(keys) ? new TokenVerifier(keys) : null
   const limits = { maxMessageBytes: o.maxMessageBytes, updatesPerSecond: o.updatesPerSecond, connectionsPerRoom: o.connectionsPerRoom }
   fs.mkdirSync(data, { recursive: true })
   checkDataFiles(data, store.kind === 'sqlite', o.skipCheck)
@@ -132,7 +149,7 @@ export async function startServe(options: ServeOptions | readonly string[], logg
       projection: db,
       host,
       port,
-      secret,
+      tokens,
       limits,
       logger,
       tailForeign: store.kind === 'fdb',
@@ -151,7 +168,7 @@ export async function startServe(options: ServeOptions | readonly string[], logg
   projector.start()
   const addr = await server.listen()
   const url = `ws://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`
-  logger.info('scenesync listening', { url, data, store: store.kind, auth: secret ? 'tokens' : 'off (loopback)' })
+  logger.info('scenesync listening', { url, data, store: store.kind, auth: tokens ? `tokens (${tokens.algorithms.join(', ')})` : 'off (loopback)' })
   let stopping: Promise<void> | null = null
   return {
     url,

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander'
 import { type Role, makeToken, parseDuration } from '../server/tokens.js'
 import { UsageError } from './args.js'
-import { required } from './command-line.js'
+import { epilog, required } from './command-line.js'
 
 interface TokenFlags {
   room: string
@@ -13,16 +13,16 @@ interface TokenFlags {
 }
 
 export function tokenCommand(print: (token: string) => void, nowMs: () => number = Date.now): Command {
-  return new Command('token')
+  const cmd = new Command('token')
     .summary('print an access token')
-    .description('Prints an access token for a room, or for every room a pattern matches (* matches any run of characters).')
+    .description('Prints an access token (a JSON Web Token signed HS256 with the server\'s secret) for a room, or for every room a pattern matches (* matches any run of characters).')
     .usage('--room ROOM|PATTERN --role read|write [--ttl 12h] [--name NAME] --secret S')
     .addOption(required(new Option('--room <room>', 'the room, or a pattern such as studio-*')))
     .addOption(new Option('--role <role>', 'read: sync and see presence; write: also edit').default('write'))
     .option('--ttl <duration>', 'how long it is valid: 90s, 30m, 12h, 7d', '12h')
     .option('--name <name>', 'the name recorded as the origin of its edits')
     .addOption(new Option('--secret <s>', "the server's secret").env('SCENESYNC_SECRET'))
-    .action((f: TokenFlags) => {
+    .action(async (f: TokenFlags) => {
       if (f.role !== 'read' && f.role !== 'write') throw new UsageError(`--role must be read or write, got ${JSON.stringify(f.role)}`)
       if (!f.secret) throw new UsageError('--secret (or SCENESYNC_SECRET) is required')
       let ttl: number
@@ -31,6 +31,11 @@ export function tokenCommand(print: (token: string) => void, nowMs: () => number
       } catch (e) {
         throw new UsageError(`--ttl: ${(e as Error).message}`)
       }
-      print(makeToken(f.secret, { room: f.room, role: f.role as Role, exp: Math.floor(nowMs() / 1000) + ttl, ...(f.name ? { name: f.name } : {}) }))
+      print(await makeToken(f.secret, { room: f.room, role: f.role as Role, exp: Math.floor(nowMs() / 1000) + ttl, ...(f.name ? { name: f.name } : {}) }))
     })
+  return epilog(
+    cmd,
+    `The token carries the claims room, role, exp (its expiry) and name. Tokens from an identity
+provider (RS256, ES256, EdDSA) with the same claims work too: scenesync serve --jwks FILE.`,
+  )
 }

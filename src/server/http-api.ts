@@ -3,17 +3,19 @@
  * reads served from the projection. Tokens come as `Authorization: Bearer`.
  */
 import type http from 'node:http'
-import { type At, TimeTravel } from '../projection/time-travel.js'
+import { TimeTravel } from '../projection/time-travel.js'
 import type { SqlDatabase } from '../projection/sql.js'
 import type { Metrics } from './metrics.js'
 import { exportRoutes } from './routes/export.js'
 import { objectHistoryRoutes } from './routes/object-history.js'
 import type { Route } from './routes/room-route.js'
+import { sceneRoutes } from './routes/scene.js'
 import { timelineRoutes } from './routes/timeline.js'
-import { TokenError, verifyToken } from './tokens.js'
+import { TokenError, type TokenVerifier } from './tokens.js'
 
 export interface HttpApiOptions {
-  secret: string | null
+  /** What tokens the room routes accept; null: no auth (loopback only). */
+  tokens: TokenVerifier | null
   metrics: Metrics
   /** The projection; absent when the server runs without one. */
   projection: SqlDatabase | null
@@ -32,14 +34,6 @@ class HttpError extends Error {
   }
 }
 
-function parseAt(raw: string | null, name: string): At | undefined {
-  if (raw === null || raw === '') return undefined
-  if (/^\d+$/.test(raw)) return { seq: Number(raw) }
-  const t = Date.parse(raw)
-  if (Number.isNaN(t)) throw new HttpError(400, `${name} must be a log position (digits) or an ISO date/time, got ${JSON.stringify(raw)}`)
-  return { time: t }
-}
-
 function send(res: http.ServerResponse, status: number, body: unknown, type = 'application/json'): void {
   const text = type === 'application/json' ? JSON.stringify(body) : String(body)
   res.writeHead(status, { 'content-type': type === 'application/json' ? 'application/json; charset=utf-8' : type, 'cache-control': 'no-store' })
@@ -48,12 +42,12 @@ function send(res: http.ServerResponse, status: number, body: unknown, type = 'a
 
 export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   const tt = opts.projection ? new TimeTravel(opts.projection) : null
-  const authorize = (req: http.IncomingMessage, room: string) => {
-    if (opts.secret === null) return
+  const authorize = async (req: http.IncomingMessage, room: string): Promise<void> => {
+    if (opts.tokens === null) return
     const h = req.headers.authorization
     const token = h?.startsWith('Bearer ') ? h.slice(7) : null
     try {
-      verifyToken(opts.secret, token, room)
+      await opts.tokens.verify(token, room)
     } catch (e) {
       if (e instanceof TokenError) {
         opts.metrics.reject(`token_${e.code}`)
@@ -63,7 +57,7 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
     }
   }
   const routeContext = { tt, authorize }
-  const routes: Route[] = [...objectHistoryRoutes(routeContext), ...timelineRoutes(routeContext), ...exportRoutes(routeContext)]
+  const routes: Route[] = [...sceneRoutes(routeContext), ...objectHistoryRoutes(routeContext), ...timelineRoutes(routeContext), ...exportRoutes(routeContext)]
   return (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost')
@@ -78,13 +72,7 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
         return send(res, 200, opts.metrics.render(), 'text/plain; version=0.0.4')
       }
       for (const route of routes) if (route(req, res, url)) return
-      const scene = /^\/rooms\/([^/]+)\/scene$/.exec(url.pathname)
-      if (!scene) throw new HttpError(404, `no route for ${url.pathname}`)
-      const room = decodeURIComponent(scene[1]!)
-      authorize(req, room)
-      if (!tt) throw new HttpError(503, 'this server runs without a projection')
-      const at = parseAt(url.searchParams.get('at'), 'at')
-      return send(res, 200, { room, at: tt.resolve(at), objects: tt.sceneAt(room, at) })
+      throw new HttpError(404, `no route for ${url.pathname}`)
     } catch (e) {
       if (e instanceof HttpError) return send(res, e.status, { error: e.message })
       return send(res, 500, { error: (e as Error).message })
