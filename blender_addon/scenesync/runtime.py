@@ -22,6 +22,9 @@ from bpy.app.handlers import persistent
 from .blender_world import PROP, SCENE_PROP, BlenderWorld
 from .core import agent_process, shadow
 from .core.session import Session
+
+# The installed add-on's own folder: the bundled agent sits in agent/ (read, never written).
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 from .core.undo import after_undo, recover_ids
 
 CONNECTED_INTERVAL = 0.01
@@ -48,7 +51,8 @@ def _bind(scene) -> str:
     return sid
 
 
-def connect(url: str, room: str, name: str, token: str = '', command: str = 'scenesync agent') -> bool:
+def connect(url: str, room: str, name: str, token: str = '', command: str = '', node: str = '') -> bool:
+    """Joins the room; `command` empty runs the agent inside the add-on with Node.js (`node`, else found)."""
     disconnect()
     world.begin()
     scene = bpy.context.scene
@@ -63,7 +67,7 @@ def connect(url: str, room: str, name: str, token: str = '', command: str = 'sce
             session.reset_base({}, target)
     session.scene_id = sid
     try:
-        agent = agent_process.start(command, url, room, name, token, file_id=sid)
+        agent = agent_process.start(command, url, room, name, token, file_id=sid, node=node, package_dir=PACKAGE_DIR)
     except agent_process.StartError as e:
         session.status, session.error = 'error', str(e)
         session.log(session.error)
