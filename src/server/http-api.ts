@@ -69,7 +69,11 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
       }
       if (url.pathname === '/metrics') {
         opts.refreshMetrics?.()
-        return send(res, 200, opts.metrics.render(), 'text/plain; version=0.0.4')
+        void opts.metrics.render().then(
+          (text) => send(res, 200, text, opts.metrics.contentType),
+          (e: unknown) => send(res, 500, { error: `metrics: ${(e as Error).message}` }),
+        )
+        return
       }
       for (const route of routes) if (route(req, res, url)) return
       throw new HttpError(404, `no route for ${url.pathname}`)
