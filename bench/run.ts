@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   blender: async () => (await import('./blender.js')).runBlender(),
   history: async () => (await import('./history.js')).runHistory(),
   durability: async () => (await import('./durability.js')).runDurability(),
+  scene: async () => (await import('./scene.js')).runScene(),
 }
 
 const name = process.argv[2]

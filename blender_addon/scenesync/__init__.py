@@ -12,7 +12,8 @@ bl_info = {
     'version': (0, 1, 0),
     'blender': (3, 4, 0),
     'location': 'View3D > Sidebar > Scenesync',
-    'description': 'Several people edit one scene live: transforms, poses, presence; every edit kept in a log',
+    'description': 'Several people edit one scene live: objects, meshes, rigs, materials, lights, cameras, '
+                   'collections, presence; every edit kept in a log',
     'category': '3D View',
 }
 
@@ -20,16 +21,20 @@ if 'bpy' in locals():
     # Reloading scripts (F3 > Reload Scripts) re-imports in dependency order.
     import importlib
     for _m in (core.xform, core.protocol, core.coalescer, core.shadow, core.inflight, core.adopt, core.capture, core.merge,  # noqa: F821
-               core.undo, core.session, core.agent_process, core.colors, core.ids, core.world,  # noqa: F821
+               core.undo, core.geometry, core.content_settings, core.content_world, core.content_sync,  # noqa: F821
+               core.session, core.agent_process, core.colors, core.ids, core.world,  # noqa: F821
+               content.values, content.mesh, content.armature, content.curve, content.material,  # noqa: F821
+               content.light, content.camera, content.collection, content, content.world, content.glue,  # noqa: F821
                blender_world, props, ui_state, runtime, operators, panel, presence):  # noqa: F821
         importlib.reload(_m)
 
 import bpy  # noqa: E402
 
 from . import core  # noqa: E402,F401
+from . import content  # noqa: E402,F401
 from . import blender_world, operators, panel, presence, props, runtime, ui_state  # noqa: E402,F401
 
-_MODULES = (props, operators, panel, presence, runtime)
+_MODULES = (props, content, operators, panel, presence, runtime)
 
 
 def pump():

@@ -21,16 +21,14 @@ PROP = 'scenesync_id'
 SCENE_PROP = 'scenesync_scene_id'
 _IDENTITY = Matrix.Identity(4)
 
-# Object types whose data can be created empty; the rest arrive as empties.
+# Object types whose data the add-on builds (content/); the rest arrive as
+# empties and the panel says why (core/content_world.py UNSUPPORTED).
 _DATA = {
     'MESH': lambda n: bpy.data.meshes.new(n),
     'CURVE': lambda n: bpy.data.curves.new(n, 'CURVE'),
-    'SURFACE': lambda n: bpy.data.curves.new(n, 'SURFACE'),
-    'FONT': lambda n: bpy.data.curves.new(n, 'FONT'),
     'ARMATURE': lambda n: bpy.data.armatures.new(n),
     'CAMERA': lambda n: bpy.data.cameras.new(n),
     'LIGHT': lambda n: bpy.data.lights.new(n, 'POINT'),
-    'LATTICE': lambda n: bpy.data.lattices.new(n),
 }
 
 

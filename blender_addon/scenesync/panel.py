@@ -43,6 +43,7 @@ class VIEW3D_PT_scenesync(bpy.types.Panel):
             _message(layout, s.detail, 'UNLINKED', width)
         if s.notice:
             _message(layout, s.notice, 'INFO', width)
+        _content(layout, s, width)
         peers = context.window_manager.scenesync_peers
         if s.connected:
             layout.label(text=f'Others here: {len(peers)}')
@@ -73,6 +74,25 @@ def _message(layout, text: str, icon: str, width: int, alert: bool = False) -> N
     for i, line in enumerate(textwrap.wrap(text, width) or ['']):
         col.label(text=line, icon=icon if i == 0 else 'BLANK1')
     box.operator('scenesync.copy_message', text='Copy message', icon='COPYDOWN').text = text
+
+
+def _content(layout, s, chars) -> None:
+    """What happened to scene content that the person should know."""
+    from .core.content_sync import describe
+    d = describe(s)
+    if d['waiting']:
+        for i, part in enumerate(textwrap.wrap(f'{d["waiting"]} change(s) from others wait until you leave edit mode', chars)):
+            layout.label(text=part, icon='TIME' if i == 0 else 'BLANK1')
+    if d['unsupported']:
+        box = layout.box()
+        box.label(text='Arrived as empties:', icon='INFO')
+        for line in d['unsupported'][:6]:
+            for part in textwrap.wrap(line, chars):
+                box.label(text=part, icon='BLANK1')
+    for note in d['notices'][-3:]:
+        box = layout.box()
+        for i, part in enumerate(textwrap.wrap(note, chars)[:5]):
+            box.label(text=part, icon='INFO' if i == 0 else 'BLANK1')
 
 
 CLASSES = (VIEW3D_PT_scenesync,)

@@ -2,7 +2,7 @@
 import getpass
 
 import bpy
-from bpy.props import CollectionProperty, FloatVectorProperty, StringProperty
+from bpy.props import BoolProperty, CollectionProperty, FloatVectorProperty, StringProperty
 
 
 def _user() -> str:
@@ -27,14 +27,22 @@ class ScenesyncPreferences(bpy.types.AddonPreferences):
     agent_command: StringProperty(name='Agent command', default='',
                                   description='Advanced: run this command as the agent instead of the one inside the add-on '
                                               '(split like a shell command line; --url, --room and --name are appended)')
+    sync_while_editing: BoolProperty(
+        name='Sync while editing', default=False, update=lambda self, ctx: _sync_while_editing(self),
+        description='Send mesh edits every half second while in edit mode, not only when leaving it')
 
     def draw(self, context):
         col = self.layout.column()
-        for p in ('server_url', 'room', 'token', 'display_name', 'node_executable'):
+        for p in ('server_url', 'room', 'token', 'display_name', 'node_executable', 'sync_while_editing'):
             col.prop(self, p)
         adv = col.column()
         adv.separator()
         adv.prop(self, 'agent_command')
+
+
+def _sync_while_editing(p) -> None:
+    from . import runtime
+    runtime.session.content.sync_while_editing = bool(p.sync_while_editing)
 
 
 class ScenesyncPeer(bpy.types.PropertyGroup):

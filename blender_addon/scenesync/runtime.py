@@ -20,6 +20,8 @@ import bpy
 from bpy.app.handlers import persistent
 
 from .blender_world import PROP, SCENE_PROP, BlenderWorld
+from .content import glue as content_glue
+from .content.world import BlenderContent
 from .core import agent_process, shadow
 from .core.session import Session
 
@@ -33,6 +35,7 @@ SELECTION_EVERY = 0.1
 
 session = Session()
 world = BlenderWorld()
+session.content.world = BlenderContent(world)
 handler_times = None      # a list while a benchmark measures the depsgraph handler
 _state = {'in_undo': False, 'loading': False, 'last_selection_check': 0.0}
 
@@ -63,6 +66,7 @@ def connect(url: str, room: str, name: str, token: str = '', command: str = '', 
         saved = _saved_base(scene)
         if saved is not None and (saved['url'], saved['room']) == target:
             session.reset_base(shadow.load_all(saved.get('objects')), target, Session.load_edited(saved.get('edited')), _file_time())
+            _load_content(saved, target)
         else:
             session.reset_base({}, target)
     session.scene_id = sid
@@ -74,6 +78,9 @@ def connect(url: str, room: str, name: str, token: str = '', command: str = '', 
         session.changed = True
         return False
     session.connect(agent, target)
+    from .props import prefs
+    p = prefs()
+    session.content.sync_while_editing = bool(getattr(p, 'sync_while_editing', False))
     return True
 
 
@@ -169,6 +176,8 @@ def on_depsgraph_update(scene, depsgraph):
         if bound is None:
             return  # the synced scene was deleted: the timer ends the session
         bound_ptr = bound.as_pointer()
+        # Scene content first: what it notes goes out with the commits below.
+        content_glue.note(session.content, depsgraph)
         objs, moved, others, poses, structure, suspects = {}, [], [], [], False, []
         known = world.known
         for u in depsgraph.updates:
@@ -201,6 +210,7 @@ def on_depsgraph_update(scene, depsgraph):
             session.local_structure(world)
             if suspects:
                 session.local_changed(world, suspects, [o for o in suspects if world.is_armature(o)])
+        session.content.end_updates()
     except Exception:
         _report('capturing an edit')
     if handler_times is not None:
@@ -218,9 +228,11 @@ def on_undo_post(*_args):
     try:
         world.forget_pointers()
         world.begin()
+        session.content.world.forget_pointers()
         if world.scene() is None:
             return
         if session.capturing:
+            session.content.after_undo()
             after_undo(session, world)
         elif session.base:
             # Disconnected: still give objects back the ids an undo took, so the
@@ -248,6 +260,7 @@ def on_load_post(*_args):
     _state['loading'] = False
     try:
         world.forget_pointers()
+        session.content.world.forget_pointers()
         _after_load()
     except Exception:
         _report('after loading a file')
@@ -267,6 +280,7 @@ def _after_load() -> None:
         # A file saved from this room: go on, with what it knew was synced.
         _bind(scene)
         session.reset_base(shadow.load_all(saved.get('objects')), session.target, Session.load_edited(saved.get('edited')), _file_time())
+        _load_content(saved, session.target)
         world.begin()
         session.seed_seen(world)
         return
@@ -279,10 +293,17 @@ def _after_load() -> None:
     # Not connected: keep what the file knew, so edits made before connecting
     # are noted with their time and a later Connect merges them ([B3]).
     session.reset_base(shadow.load_all(saved.get('objects')), (saved['url'], saved['room']), Session.load_edited(saved.get('edited')), _file_time())
+    _load_content(saved, (saved['url'], saved['room']))
     session.scene_id = getattr(scene, SCENE_PROP) or None
     world.unbind()
     world.begin()
     session.seed_seen(world)
+
+
+def _load_content(saved, target) -> None:
+    """What the file knew of the room's scene content ([B3]), for ``target``."""
+    session.content.load(saved.get('content'))
+    session.content_target = target
 
 
 def _find_saved(target):
@@ -311,7 +332,7 @@ def on_save_pre(*_args):
         return
     url, room = session.target
     setattr(scene, 'scenesync_base', json.dumps({'url': url, 'room': room, 'objects': shadow.dump_all(session.base),
-                                                  'edited': session.dump_edited()}))
+                                                  'edited': session.dump_edited(), 'content': session.content.dump()}))
 
 
 def _saved_base(scene):

@@ -4,6 +4,8 @@
  * inbound lines; a bad line becomes an error naming what is wrong.
  */
 import { type Xform, type XformChannel, XFORM_CHANNELS, checkXform, isXformChannel } from '../crdt/index.js'
+import type { CollectionMessage, ContentParts, DataMessage } from './content-bridge.js'
+import { type ContentOp, parseContentOp } from './content-protocol.js'
 
 export type InboundOp =
   | { op: 'upsert'; id: string; name: string; type: string; parent?: string | null; visible?: boolean; xform?: Xform }
@@ -16,6 +18,7 @@ export type InboundOp =
   | { op: 'selection'; selection: string[]; active: string | null }
   | { op: 'batch'; ops: InboundOp[] }
   | { op: 'scene' }
+  | ContentOp
 
 export interface Inbound {
   /** Echoed in an error reply, so the add-on can tell which request failed. */
@@ -143,8 +146,14 @@ function parseOp(o: Obj, depth = 0): InboundOp {
     }
     case 'scene':
       return { op: 'scene' }
+    case 'data':
+    case 'link':
+    case 'collection':
+    case 'uncollection':
+    case 'camera':
+      return parseContentOp(o)
     default:
-      throw new Error(`unknown op ${JSON.stringify(o.op)}; expected upsert, xform, pose, rename, reparent, visible, delete, selection, batch or scene`)
+      throw new Error(`unknown op ${JSON.stringify(o.op)}; expected upsert, xform, pose, rename, reparent, visible, delete, selection, batch, scene, data, link, collection, uncollection or camera`)
   }
 }
 
@@ -177,13 +186,21 @@ export interface ObjectMessage {
   /** Changed bones only, unless `full`; a bone mapped to null was removed. */
   pose: Record<string, Xform | null>
   full: boolean
+  /** The data block it shows, its material per slot, the collections it is in. */
+  data: string | null
+  materials: (string | null)[]
+  collections: string[]
 }
 
 export type Outbound =
   | { type: 'status'; status: 'connecting' | 'synced' | 'offline'; detail?: string }
   | ObjectMessage
   | { type: 'delete'; id: string }
-  | { type: 'scene'; reason: 'sync' | 'request'; req?: number | string; objects: ObjectMessage[] }
+  | ({ type: 'scene'; reason: 'sync' | 'request'; req?: number | string; objects: ObjectMessage[] } & ContentParts)
+  | DataMessage
+  | CollectionMessage
+  | { type: 'uncollection'; id: string }
+  | { type: 'scene-settings'; camera: string | null }
   | { type: 'peers'; peers: Array<{ client: number; name: string; color: string; selection: string[]; active: string | null }> }
   | { type: 'error'; message: string; req?: number | string }
   | { type: 'notice'; message: string }

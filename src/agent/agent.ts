@@ -15,13 +15,17 @@ import * as authProtocol from 'y-protocols/auth'
 import * as syncProtocol from 'y-protocols/sync'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import { type ChannelWrite, type ObjectState, SceneDoc, type Xform, type XformChannel, collectChanges, resolveConcurrentXforms } from '../crdt/index.js'
+import { type ChannelWrite, type GeometryRef, type ObjectState, SceneDoc, type Xform, type XformChannel, collectChanges, resolveConcurrentXforms } from '../crdt/index.js'
 import type { Logger } from '../logger.js'
 import type { InboundOp, ObjectMessage, Outbound } from './agent-protocol.js'
 import { connectionProblem } from './connection-problem.js'
 import { Journal } from './journal.js'
 import { type JournalSlot, acquireJournal, orphanJournals } from './journal-lock.js'
 import { ServerClock } from './server-clock.js'
+import { ContentBridge } from './content-bridge.js'
+import type { ContentOp } from './content-protocol.js'
+import { GeometryCache } from './geometry-cache.js'
+
 
 export const LOCAL_ORIGIN = Symbol('scenesync-agent-local')
 const JOURNAL_ORIGIN = Symbol('scenesync-agent-journal')
@@ -40,6 +44,8 @@ export interface AgentOptions {
   journalKey: string
   /** What every journal of this server and room starts with; those no agent runs on are absorbed. */
   roomJournalKey: string
+  /** Where geometry files are handed to and from Blender (geometry-cache.ts). */
+  geometryDir: string
   emit: (msg: Outbound) => void
   logger?: Logger
 }
@@ -54,11 +60,28 @@ export function toMessage(s: ObjectState, full: boolean, bones?: Iterable<string
   const pose: Record<string, Xform | null> = {}
   if (full || bones === undefined) for (const [b, x] of s.pose) pose[b] = x
   else for (const b of bones) pose[b] = s.pose.get(b) ?? null
-  return { type: 'object', id: s.id, name: s.name, objectType: s.type, parent: s.parent, visible: s.visible, xform: s.xform, pose, full }
+  return { type: 'object', id: s.id, name: s.name, objectType: s.type, parent: s.parent, visible: s.visible, xform: s.xform, pose, full, data: s.data, materials: s.materials, collections: s.collections }
+}
+
+/**
+ * ws refuses frames over 100 MiB by default; a joiner's sync reply carries the
+ * room's whole geometry (a 2M-vertex scene is ~200 MB), so allow up to 2 GiB.
+ *
+ * Frames go out with an all-zero mask, which ws then skips on both ends: masking
+ * 100 MB of geometry costs over a second per side in ws's JS fallback. The mask
+ * exists so that script in a browser cannot choose bytes that confuse proxies on
+ * the way; this client is not a browser and sends only what the add-on gave it.
+ */
+const MAX_FRAME_BYTES = 2 ** 31 - 1
+class LargeFrameWebSocket extends WebSocket {
+  constructor(address: string | URL, protocols?: string | string[]) {
+    super(address, protocols, { maxPayload: MAX_FRAME_BYTES, generateMask: (mask: Buffer) => void mask.fill(0) })
+  }
 }
 
 export class Agent {
   readonly scene: SceneDoc
+  readonly content: ContentBridge
   readonly provider: WebsocketProvider
   readonly clock: ServerClock
   readonly slot: JournalSlot
@@ -86,7 +109,13 @@ export class Agent {
         this.journal.sync()
       }, 200)
     })
+    this.content = new ContentBridge(this.scene, new GeometryCache(opts.geometryDir), {
+      origin: LOCAL_ORIGIN,
+      emit: (m) => this.opts.emit(m),
+      synced: () => this.provider?.synced === true && this.status === 'synced' && this.readOnly === null,
+    })
     doc.on('afterTransaction', (tr: Y.Transaction) => {
+      this.content.report(tr, tr.origin === LOCAL_ORIGIN || tr.origin === JOURNAL_ORIGIN)
       // Never echo: local ops came from Blender; journal replays are Blender's own past.
       if (tr.origin === LOCAL_ORIGIN || tr.origin === JOURNAL_ORIGIN) return
       // A transform someone replaced concurrently keeps its newer channels (src/crdt/xform-resolve.ts);
@@ -106,7 +135,7 @@ export class Agent {
       })
     }
     this.provider = new WebsocketProvider(opts.url, opts.room, doc, {
-      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+      WebSocketPolyfill: LargeFrameWebSocket as unknown as typeof globalThis.WebSocket,
       params: opts.token ? { token: opts.token, name: opts.name } : { name: opts.name },
       disableBc: true,
       maxBackoffTime: 2000,
@@ -123,7 +152,10 @@ export class Agent {
       if (synced) {
         this.told = null
         this.setStatus('synced')
-        this.opts.emit({ type: 'scene', reason: 'sync', objects: this.sceneMessages() })
+        // Chunks in flight when the connection dropped went with this sync; written offline, they go now.
+        this.content.writer.reset()
+        this.content.repair()
+        this.opts.emit({ type: 'scene', reason: 'sync', objects: this.sceneMessages(), ...this.content.parts() })
       }
     })
     this.provider.on('connection-close', (e: { code?: number; reason?: string } | null) => {
@@ -143,9 +175,14 @@ export class Agent {
       authProtocol.readAuthMessage(decoder, doc, (_d: Y.Doc, reason: string) => this.denied(reason))
     // Read-only, its edits are refused: offering them again in answer to every
     // reconnect's sync step 1 would only be refused again. Offer nothing; take what comes.
+    // Otherwise the server's echo of our updates is its acknowledgement: it paces
+    // geometry uploads (chunk-writer.ts).
     const sync = this.provider.messageHandlers[0]!
     this.provider.messageHandlers[0] = (encoder, decoder, provider, emitSynced, type) => {
-      if (this.readOnly === null || decoding.peekVarUint(decoder) !== syncProtocol.messageYjsSyncStep1) return sync(encoder, decoder, provider, emitSynced, type)
+      const peek = decoding.clone(decoder)
+      const sub = decoding.readVarUint(peek)
+      if (sub === syncProtocol.messageYjsUpdate) this.content.writer.echoed(decoding.readVarUint8Array(peek))
+      if (this.readOnly === null || sub !== syncProtocol.messageYjsSyncStep1) return sync(encoder, decoder, provider, emitSynced, type)
       decoding.readVarUint(decoder)
       decoding.readVarUint8Array(decoder)
       encoding.writeVarUint(encoder, 0) // y-websocket's messageSync
@@ -200,8 +237,12 @@ export class Agent {
     return this.scene.readAll().map((s) => toMessage(s, true))
   }
 
-  /** Applies one op from Blender; throws SceneInputError (or Error) naming a bad op. */
-  apply(op: InboundOp, req?: number | string): void {
+  /**
+   * Applies one op from Blender; throws SceneInputError (or Error) naming a bad
+   * op. An op carrying geometry completes later (its chunks are uploaded first):
+   * then it returns a promise, and the caller waits for it before the next line.
+   */
+  apply(op: InboundOp, req?: number | string): void | Promise<void> {
     const s = this.scene
     // Channels of an edit made earlier that the doc keeps, because someone edited them later:
     // Blender is told the doc's value once the op is applied.
@@ -211,6 +252,7 @@ export class Agent {
       if (!k) kept.set(id, (k = new Set()))
       if (bone !== undefined) k.add(bone)
     }
+    let refs = new Map<string, GeometryRef>()
     const one = (o: InboundOp): void => {
       switch (o.op) {
         case 'upsert':
@@ -239,18 +281,32 @@ export class Agent {
           this.provider.awareness.setLocalStateField('active', o.active)
           return
         case 'batch': for (const x of o.ops) one(x); return
-        case 'scene': this.opts.emit({ type: 'scene', reason: 'request', ...(req !== undefined ? { req } : {}), objects: this.sceneMessages() }); return
+        case 'scene': this.opts.emit({ type: 'scene', reason: 'request', ...(req !== undefined ? { req } : {}), objects: this.sceneMessages(), ...this.content.parts() }); return
+        default: return this.content.apply(o, refs)
       }
     }
     if (this.readOnly !== null && op.op !== 'selection' && op.op !== 'scene') {
       throw new Error(`read-only: the server refuses edits from this token (${this.readOnly})`)
     }
-    // One op (or one batch) is one Yjs transaction: one update, one log entry.
-    this.scene.transact(() => one(op), LOCAL_ORIGIN)
-    for (const [id, bones] of kept) {
-      const state = this.scene.read(id)
-      if (state) this.opts.emit(toMessage(state, false, bones))
+    // Channels the doc kept over this op's: Blender is told the doc's value.
+    const tell = () => {
+      for (const [id, bones] of kept) {
+        const state = this.scene.read(id)
+        if (state) this.opts.emit(toMessage(state, false, bones))
+      }
     }
+    // Geometry chunks first, each its own update; then the op (or the batch) as
+    // one Yjs transaction: one update, one log entry.
+    const content = (op.op === 'batch' ? op.ops : [op]).filter((o): o is ContentOp => o.op === 'data' && !!o.geometry)
+    if (content.length === 0) {
+      this.scene.transact(() => one(op), LOCAL_ORIGIN)
+      return tell()
+    }
+    return this.content.prepare(content).then((r) => {
+      refs = r
+      this.scene.transact(() => one(op), LOCAL_ORIGIN)
+      tell()
+    })
   }
 
   private report(tr: Y.Transaction): void {

@@ -14,6 +14,10 @@ const COMPACT_AT_BYTES = 4 << 20
 export class Journal {
   private fd: number
   private size: number
+  /** Size right after the last compaction: a doc holding geometry is itself megabytes. */
+  private compacted = 0
+  /** Records since then: one record (a join's whole sync reply) is compact already. */
+  private records = 0
 
   constructor(readonly file: string) {
     fs.mkdirSync(path.dirname(file), { recursive: true })
@@ -42,6 +46,8 @@ export class Journal {
     rec.set(update, 4)
     fs.writeSync(this.fd, rec)
     this.size += rec.length
+    // The first record of a new journal is as compact as it gets: the baseline to double.
+    if (this.records++ === 0 && this.compacted === 0) this.compacted = this.size
   }
 
   /** Flushes to disk: the journal survives power loss, not just a killed process. */
@@ -50,7 +56,8 @@ export class Journal {
   }
 
   needsCompaction(): boolean {
-    return this.size > COMPACT_AT_BYTES
+    // Relative to the compacted size too, or a doc larger than the threshold would compact on every update.
+    return this.records > 1 && this.size > Math.max(COMPACT_AT_BYTES, 2 * this.compacted)
   }
 
   /** Replaces the file with one update holding the whole doc (atomic rename). */
@@ -72,6 +79,8 @@ export class Journal {
     fs.closeSync(dir)
     this.fd = fs.openSync(this.file, 'a')
     this.size = rec.length
+    this.compacted = rec.length
+    this.records = 1
   }
 
   close(): void {

@@ -6,6 +6,7 @@
  * keeps running. It exits when stdin closes.
  */
 import crypto from 'node:crypto'
+import path from 'node:path'
 import readline from 'node:readline'
 import type { Logger } from '../logger.js'
 import { Agent } from './agent.js'
@@ -20,6 +21,8 @@ export interface AgentRunOptions {
   journalDir: string
   /** The id of the Blender scene the session is bound to ('' for none): it names the journal. */
   fileId: string
+  /** Where geometry too big for one message waits for its upload (default: <journalDir>/geometry). */
+  geometryDir?: string
 }
 
 const hash = (s: string) => crypto.createHash('sha256').update(s).digest('hex').slice(0, 16)
@@ -44,6 +47,7 @@ export async function runAgent(o: AgentRunOptions, logger: Logger): Promise<numb
     journalDir: o.journalDir,
     journalKey: journalKey(url, room, o.fileId),
     roomJournalKey: roomJournalKey(url, room),
+    geometryDir: o.geometryDir ?? path.join(o.journalDir, 'geometry'),
     emit,
     logger,
     ...(token ? { token } : {}),
@@ -59,7 +63,9 @@ export async function runAgent(o: AgentRunOptions, logger: Logger): Promise<numb
     try {
       const parsed = parseLine(line)
       req = parsed.req
-      agent.apply(parsed.op, req)
+      // Geometry ops finish once their chunks are uploaded; later lines wait, keeping their order.
+      const done = agent.apply(parsed.op, req)
+      if (done) await done
     } catch (e) {
       if (e instanceof ProtocolError) req = e.req
       emit({ type: 'error', message: `line ${n}: ${(e as Error).message}`, ...(req !== undefined ? { req } : {}) })

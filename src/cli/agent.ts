@@ -17,6 +17,7 @@ interface AgentFlags {
   color?: string
   journalDir: string
   fileId: string
+  geometryDir?: string
   logLevel: string
 }
 
@@ -32,7 +33,7 @@ export function agentCommand(action: (o: AgentRunOptions, logLevel: string) => P
   return new Command(name)
     .summary('the bridge process the Blender add-on starts')
     .description('The bridge process the Blender add-on starts: it holds the room\'s Y.Doc behind the stock y-websocket client and talks JSON lines on stdin and stdout (docs/agent-protocol.md). It exits when stdin closes.')
-    .usage('--url ws://host:port --room ROOM [--token T] [--name NAME] [--color CSS] [--journal-dir DIR] [--file-id ID]')
+    .usage('--url ws://host:port --room ROOM [--token T] [--name NAME] [--color CSS] [--journal-dir DIR] [--file-id ID] [--geometry-dir DIR]')
     .addOption(required(new Option('--url <url>', 'the server, ws://host:port').env('SCENESYNC_URL')))
     .addOption(required(new Option('--room <room>', 'the room').env('SCENESYNC_ROOM')))
     .addOption(new Option('--token <token>', 'access token (the add-on passes it in the environment, not on the command line)').env('SCENESYNC_TOKEN'))
@@ -40,6 +41,7 @@ export function agentCommand(action: (o: AgentRunOptions, logLevel: string) => P
     .option('--color <css>', 'your presence color (default: derived from the name)')
     .addOption(new Option('--journal-dir <dir>', 'where unsent edits are kept').env('SCENESYNC_JOURNAL_DIR').default(path.join(os.homedir(), '.cache', 'scenesync')))
     .option('--file-id <id>', 'the id of the Blender scene the session is bound to; names its journal', '')
+    .addOption(new Option('--geometry-dir <dir>', 'where large geometry waits for its upload (default: <journal-dir>/geometry)').env('SCENESYNC_GEOMETRY_DIR'))
     .addOption(logLevelOption())
     .action((f: AgentFlags) =>
       action(
@@ -49,6 +51,7 @@ export function agentCommand(action: (o: AgentRunOptions, logLevel: string) => P
           name: f.name ?? userName(),
           journalDir: f.journalDir,
           fileId: f.fileId,
+          ...(f.geometryDir ? { geometryDir: f.geometryDir } : {}),
           ...(f.token ? { token: f.token } : {}),
           ...(f.color ? { color: f.color } : {}),
         },

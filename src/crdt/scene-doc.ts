@@ -2,17 +2,32 @@
  * The scene model on Yjs (DESIGN "Scene model on Yjs"): the only module that
  * touches the doc's raw keys. Every other part writes and reads through it.
  *
- * Root map `objects`: object id → Y.Map { name, type, parent, visible, xform, pose? }.
+ * Root map `objects`: object id → Y.Map { name, type, parent, visible, xform, pose?,
+ * data, materials, collections }; `data` (data blocks), `collections`, `scene`
+ * (active camera) and `geometry` (chunked geometry values): see their modules.
  */
 import * as Y from 'yjs'
 import { type ObjectState, type Problem, checkField, checkObjectId, readObject } from './scene-object.js'
 import { type StampedXform, type Xform, checkXform, decodeStampedXform, encodeStampedXform, encodeXform } from './xform.js'
 import { type ChannelWrite, type ChannelWriteResult, writeChannels } from './xform-merge.js'
+import { DATA_KEY, type DataInit, type DataState, readDataBlock, writeDataBlock } from './data-block.js'
+import { COLLECTIONS_KEY, type CollectionInit, type CollectionState, readCollection, writeCollection } from './collection.js'
+import { SCENE_KEY, type SceneSettings, readSceneSettings } from './scene-settings.js'
+import { type Assembled, GEOMETRY_KEY, type GeometryRef, assemble, chunkKeysOf, writeChunks } from './geometry-store.js'
+import { checkGeometry } from './geometry-format.js'
+import { geometryHash } from './geometry-hash.js'
 
 export const OBJECTS_KEY = 'objects'
 
 export class SceneInputError extends Error {
   readonly code = 'invalid_scene_input'
+}
+
+/** An object's links to the rest of the scene; only the given ones are written. */
+export interface ObjectRefs {
+  data?: string | null
+  materials?: (string | null)[]
+  collections?: string[]
 }
 
 export interface ObjectInit {
@@ -35,6 +50,9 @@ export class SceneDoc {
   constructor(doc: Y.Doc = new Y.Doc()) {
     this.doc = doc
     this.objects = doc.getMap(OBJECTS_KEY)
+    // Every root now: an update naming a root nobody asked for yet makes Yjs create a
+    // plain type, and its changes would not be reported against the map made later.
+    for (const key of [DATA_KEY, COLLECTIONS_KEY, SCENE_KEY, GEOMETRY_KEY]) doc.getMap(key)
   }
 
   /** Runs several writes as one Yjs transaction, so they travel as one update. */
@@ -178,6 +196,108 @@ export class SceneDoc {
     return this.ids()
       .sort()
       .flatMap((id) => this.read(id, problems) ?? [])
+  }
+
+  /** Root map `data`: data-block id → Y.Map (data-block.ts). */
+  get dataBlocks(): Y.Map<Y.Map<unknown>> {
+    return this.doc.getMap(DATA_KEY)
+  }
+
+  get collectionMaps(): Y.Map<Y.Map<unknown>> {
+    return this.doc.getMap(COLLECTIONS_KEY)
+  }
+
+  get sceneMap(): Y.Map<unknown> {
+    return this.doc.getMap(SCENE_KEY)
+  }
+
+  /** Root map `geometry`: `<hash>/<i>` → chunk (geometry-store.ts). */
+  get geometry(): Y.Map<unknown> {
+    return this.doc.getMap(GEOMETRY_KEY)
+  }
+
+  setObjectRefs(id: string, refs: ObjectRefs): void {
+    const obj = this.object(id)
+    const fields: Array<[string, unknown]> = []
+    for (const key of ['data', 'materials', 'collections'] as const) {
+      if (refs[key] !== undefined) fields.push([key, must(checkField(key, refs[key], id))])
+    }
+    this.transact(() => {
+      for (const [k, v] of fields) if (!sameValue(obj.get(k), v)) obj.set(k, v)
+    })
+  }
+
+  upsertData(id: string, init: DataInit): void {
+    this.transact(() => writeDataBlock(this.dataBlocks, id, init, (r) => new SceneInputError(r)))
+  }
+
+  readData(id: string, problems: Problem[] = []): DataState | undefined {
+    const map = this.dataBlocks.get(id) as unknown
+    if (map === undefined) return undefined
+    if (!(map instanceof Y.Map)) {
+      problems.push({ objectId: id, key: 'data', value: map, reason: 'a data block must be a Y.Map' })
+      return undefined
+    }
+    return readDataBlock(id, map, problems)
+  }
+
+  readAllData(problems: Problem[] = []): DataState[] {
+    return [...this.dataBlocks.keys()].sort().flatMap((id) => this.readData(id, problems) ?? [])
+  }
+
+  upsertCollection(id: string, init: CollectionInit): void {
+    this.transact(() => writeCollection(this.collectionMaps, id, init, (r) => new SceneInputError(r)))
+  }
+
+  deleteCollection(id: string): void {
+    this.collectionMaps.delete(id)
+  }
+
+  readCollections(problems: Problem[] = []): CollectionState[] {
+    const out: CollectionState[] = []
+    for (const id of [...this.collectionMaps.keys()].sort()) {
+      const map = this.collectionMaps.get(id) as unknown
+      if (map instanceof Y.Map) out.push(readCollection(id, map, problems))
+      else problems.push({ objectId: id, key: 'collection', value: map, reason: 'a collection must be a Y.Map' })
+    }
+    return out
+  }
+
+  setActiveCamera(id: string | null): void {
+    if (id !== null) must(checkObjectId(id))
+    if (this.sceneMap.get('camera') !== id) this.sceneMap.set('camera', id)
+  }
+
+  readSceneSettings(problems: Problem[] = []): SceneSettings {
+    return readSceneSettings(this.sceneMap, problems)
+  }
+
+  /**
+   * Stores a geometry value (validated first) as chunks, each its own
+   * transaction and so its own update; returns the reference to put on a data
+   * block. Chunks already present are not written again (`[D2]`). Must not run
+   * inside a transaction: the chunks would then travel as one update.
+   */
+  putGeometry(bytes: Uint8Array, origin?: unknown, hash = geometryHash(bytes)): GeometryRef {
+    if (this.doc._transaction !== null) throw new Error('putGeometry must run outside a transaction, so each chunk is its own update')
+    const c = checkGeometry(bytes)
+    if (!c.ok) throw new SceneInputError(`geometry: ${c.reason}`)
+    return writeChunks(this.doc, this.geometry, bytes, hash, origin)
+  }
+
+  /** The bytes of a reference, or what is missing. */
+  geometryBytes(ref: GeometryRef): Assembled {
+    return assemble(this.geometry, ref)
+  }
+
+  /** Deletes the chunks of `hash` unless a data block still refers to it. */
+  releaseGeometry(hash: string): void {
+    for (const map of this.dataBlocks.values()) {
+      const g = map instanceof Y.Map ? (map.get('geometry') as { hash?: unknown } | null | undefined) : undefined
+      if (g && g.hash === hash) return
+    }
+    const keys = chunkKeysOf(this.geometry, hash)
+    if (keys.length > 0) this.transact(() => keys.forEach((k) => this.geometry.delete(k)))
   }
 
   private object(id: string): Y.Map<unknown> {

@@ -5,13 +5,15 @@
 import * as Y from 'yjs'
 import { type Checked, type Xform, decodeXform, describeValue } from './xform.js'
 
-export const OBJECT_KEYS = ['name', 'type', 'parent', 'visible', 'xform', 'pose'] as const
+export const OBJECT_KEYS = ['name', 'type', 'parent', 'visible', 'xform', 'pose', 'data', 'materials', 'collections'] as const
 export type ObjectKey = (typeof OBJECT_KEYS)[number]
 
 /** Blender object types are upper-case identifiers (MESH, EMPTY, ARMATURE, ...). */
 const TYPE_PATTERN = /^[A-Z][A-Z_]{0,31}$/
 export const MAX_ID_LENGTH = 128
 export const MAX_NAME_LENGTH = 256
+/** Material slots and collection links an object may list. */
+export const MAX_REFS = 256
 
 export interface ObjectState {
   id: string
@@ -23,6 +25,10 @@ export interface ObjectState {
   xform: Xform | null
   /** Bone name → local transform; empty for objects that are not armatures. */
   pose: Map<string, Xform>
+  /** The data block it shows (null for an empty); material ids per slot (null: empty slot); collection ids. */
+  data: string | null
+  materials: (string | null)[]
+  collections: string[]
 }
 
 /** A value that failed validation: where it is, what it is, why it is wrong. */
@@ -32,6 +38,10 @@ export interface Problem {
   bone?: string
   value: unknown
   reason: string
+}
+
+function isRef(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0 && v.length <= MAX_ID_LENGTH
 }
 
 export function checkObjectId(id: unknown): Checked<string> {
@@ -64,6 +74,15 @@ export function checkField(key: string, v: unknown, selfId: string): Checked<unk
     case 'pose':
       if (!(v instanceof Y.Map)) return { ok: false, reason: `pose must be a Y.Map of bone name → xform, got ${describeValue(v)}` }
       return { ok: true, value: v }
+    case 'data':
+      if (v === null || isRef(v)) return { ok: true, value: v }
+      return { ok: false, reason: `data must be a data-block id or null, got ${describeValue(v)}` }
+    case 'materials':
+      if (Array.isArray(v) && v.length <= MAX_REFS && v.every((m) => m === null || isRef(m))) return { ok: true, value: v }
+      return { ok: false, reason: `materials must be an array of at most ${MAX_REFS} material ids (null for an empty slot), got ${describeValue(v)}` }
+    case 'collections':
+      if (Array.isArray(v) && v.length <= MAX_REFS && v.every(isRef) && new Set(v).size === v.length) return { ok: true, value: v }
+      return { ok: false, reason: `collections must be an array of at most ${MAX_REFS} distinct collection ids, got ${describeValue(v)}` }
     default:
       return { ok: false, reason: `unknown key ${JSON.stringify(key)}` }
   }
@@ -90,6 +109,9 @@ export function readObject(
     visible: previous?.visible ?? true,
     xform: previous?.xform ?? null,
     pose: new Map(),
+    data: previous?.data ?? null,
+    materials: previous?.materials ?? [],
+    collections: previous?.collections ?? [],
   }
   if (previous && report.keys !== 'all') {
     // Only the changed keys need reading: the projector's hot path.
@@ -108,6 +130,9 @@ export function readObject(
   // A key deleted by a foreign client falls back to the default, as a fresh read would.
   if (!map.has('parent')) out.parent = null
   if (!map.has('visible')) out.visible = true
+  if (!map.has('data')) out.data = null
+  if (!map.has('materials')) out.materials = []
+  if (!map.has('collections')) out.collections = []
   return out
 }
 
@@ -127,6 +152,9 @@ function readKey(
     if (key === 'parent') out.parent = null
     else if (key === 'visible') out.visible = true
     else if (key === 'pose') out.pose = new Map()
+    else if (key === 'data') out.data = null
+    else if (key === 'materials') out.materials = []
+    else if (key === 'collections') out.collections = []
     return
   }
   const c = checkField(key, value, id)
@@ -144,6 +172,9 @@ function readKey(
       out.pose = new Map()
       readPose(id, c.value as Y.Map<unknown>, previous?.pose, bones, out.pose, problems)
       break
+    case 'data': out.data = c.value as string | null; break
+    case 'materials': out.materials = c.value as (string | null)[]; break
+    case 'collections': out.collections = c.value as string[]; break
   }
 }
 

@@ -9,7 +9,8 @@ import * as Y from 'yjs'
 import { type ObjectState, type Problem, type SceneChanges, SceneDoc, collectChanges, readObject } from '../crdt/index.js'
 import type { Cursor, LogEntry } from '../log/event-log.js'
 import { applyLogged } from './load-room.js'
-import { xformColumns } from './object-rows.js'
+import { ContentExtractor, emptyContentBatch } from './content-rows.js'
+import { refColumns, xformColumns } from './object-rows.js'
 import type { CurrentRow, HistoryRow, RowBatch } from './row-batch.js'
 
 export interface RoomSource {
@@ -24,6 +25,8 @@ interface RoomState {
   scene: SceneDoc
   states: Map<string, ObjectState>
   changes: SceneChanges | null
+  /** Data blocks, collections, scene settings, geometry chunks. */
+  content: ContentExtractor
   sinceSnapshot: number
   lastCursor: Cursor
   /** The extraction that last wrote to the room (for eviction). */
@@ -49,7 +52,7 @@ export function valueText(v: unknown): string {
 }
 
 function historyRow(room: string, s: ObjectState, seq: number, deleted: boolean): HistoryRow {
-  return [room, s.id, seq, deleted ? 1 : 0, s.name, s.type, s.parent, s.visible ? 1 : 0, ...xformColumns(s.xform)]
+  return [room, s.id, seq, deleted ? 1 : 0, s.name, s.type, s.parent, s.visible ? 1 : 0, ...xformColumns(s.xform), ...refColumns(s)]
 }
 
 export class ChangeExtractor {
@@ -78,7 +81,7 @@ export class ChangeExtractor {
     // Loading reads outside; the loop below runs without awaiting.
     for (const e of entries) if (!this.rooms.has(e.room)) this.rooms.set(e.room, await this.load(e.room))
     const batchNo = ++this.batches
-    const batch: RowBatch = { firstSeq, cursor: entries[entries.length - 1]!.cursor, events: [], history: [], bones: [], current: [], rejected: [], snapshots: [] }
+    const batch: RowBatch = { firstSeq, cursor: entries[entries.length - 1]!.cursor, events: [], history: [], bones: [], current: [], rejected: [], snapshots: [], content: emptyContentBatch() }
     const dirty = new Map<RoomState, Map<string, number>>()
     let seq = firstSeq - 1
     for (const entry of entries) {
@@ -92,13 +95,14 @@ export class ChangeExtractor {
       room.sinceSnapshot++
       batch.events.push([entry.room, entry.cursor, entry.time, entry.origin.client, entry.origin.user, entry.update.length])
       if (room.changes) this.changes(batch, room, seq, room.changes, dirty)
+      room.content.extract(seq, batch.content, batch.rejected)
       if (failure) batch.rejected.push([seq, entry.room, '', '', null, 'null', `Yjs could not apply the update: ${(failure as Error).message}`])
     }
     // The current-state tables need only each object's last state of the batch.
     for (const [room, ids] of dirty) {
       for (const [id, changedAt] of ids) {
         const s = room.states.get(id)
-        const row: CurrentRow = s ? [room.room, id, changedAt, s.name, s.type, s.parent, s.visible ? 1 : 0, ...xformColumns(s.xform)] : [room.room, id, changedAt]
+        const row: CurrentRow = s ? [room.room, id, changedAt, s.name, s.type, s.parent, s.visible ? 1 : 0, ...xformColumns(s.xform), ...refColumns(s)] : [room.room, id, changedAt]
         batch.current.push(row)
       }
     }
@@ -135,9 +139,10 @@ export class ChangeExtractor {
     const doc = new Y.Doc()
     if (loaded.state) applyLogged(doc, loaded.state)
     const scene = new SceneDoc(doc)
-    const room: RoomState = { room: name, scene, states: await this.source.loadStates(name), changes: null, sinceSnapshot: loaded.tail, lastCursor: loaded.cursor, lastBatch: this.batches }
+    const room: RoomState = { room: name, scene, states: await this.source.loadStates(name), changes: null, content: new ContentExtractor(name, scene), sinceSnapshot: loaded.tail, lastCursor: loaded.cursor, lastBatch: this.batches }
     doc.on('afterTransaction', (tr: Y.Transaction) => {
       room.changes = collectChanges(tr, scene.objects)
+      room.content.observe(tr)
     })
     return room
   }

@@ -5,6 +5,7 @@
 import { type ObjectState, ROTATION_MODES, type RotationMode, type Xform } from '../crdt/index.js'
 
 export type XformColumns = [string | null, ...(number | null)[]]
+export type RefColumns = [string | null, string | null, string | null]
 
 export function xformColumns(x: Xform | null): XformColumns {
   if (!x) return [null, null, null, null, null, null, null, null, null, null, null]
@@ -34,6 +35,25 @@ export interface ObjectRow extends XformRow {
   type: string | null
   parent: string | null
   visible: number
+  /** The data block's id; materials and collections as JSON arrays. */
+  data: string | null
+  materials: string | null
+  collections: string | null
+}
+
+/** An object's links as columns: the data id, and JSON arrays (NULL when empty). */
+export function refColumns(s: Pick<ObjectState, 'data' | 'materials' | 'collections'>): RefColumns {
+  return [s.data, s.materials.length > 0 ? JSON.stringify(s.materials) : null, s.collections.length > 0 ? JSON.stringify(s.collections) : null]
+}
+
+function jsonArray<T>(text: string | null | undefined): T[] {
+  if (!text) return []
+  const v = JSON.parse(text) as unknown
+  return Array.isArray(v) ? (v as T[]) : []
+}
+
+export function refsFromRow(r: Pick<ObjectRow, 'data' | 'materials' | 'collections'>): Pick<ObjectState, 'data' | 'materials' | 'collections'> {
+  return { data: r.data ?? null, materials: jsonArray<string | null>(r.materials), collections: jsonArray<string>(r.collections) }
 }
 
 export function xformFromRow(r: XformRow): Xform | null {
@@ -52,5 +72,6 @@ export function objectFromRow(r: ObjectRow, pose: Map<string, Xform> = new Map()
     visible: r.visible === 1,
     xform: xformFromRow(r),
     pose,
+    ...refsFromRow(r),
   }
 }

@@ -5,16 +5,17 @@
  * Objects and rooms are named by their ids; the sink maps them to keys.
  */
 import type { Cursor } from '../log/event-log.js'
-import type { XformColumns } from './object-rows.js'
+import type { ContentBatch } from './content-rows.js'
+import type { RefColumns, XformColumns } from './object-rows.js'
 
 /** [room, cursor, time, client, user, bytes], in feed order; the first has position firstSeq. */
 export type EventRow = [string, Cursor, number, number, string, number]
-/** [room, objectId, seq, deleted, name, type, parent, visible, ...xform] */
-export type HistoryRow = [string, string, number, 0 | 1, string | null, string | null, string | null, 0 | 1, ...XformColumns]
+/** [room, objectId, seq, deleted, name, type, parent, visible, ...xform, data, materials, collections] */
+export type HistoryRow = [string, string, number, 0 | 1, string | null, string | null, string | null, 0 | 1, ...XformColumns, ...RefColumns]
 /** [room, objectId, bone, seq, ...xform]; an all-null transform means the bone was removed. */
 export type BoneRow = [string, string, string, number, ...XformColumns]
-/** [room, objectId, seq of its last change, name, type, parent, visible, ...xform] or [room, objectId, seq] when deleted. */
-export type CurrentRow = [string, string, number, string | null, string | null, string | null, 0 | 1, ...XformColumns] | [string, string, number]
+/** [room, objectId, seq of its last change, name, type, parent, visible, ...xform, data, materials, collections] or [room, objectId, seq] when deleted. */
+export type CurrentRow = [string, string, number, string | null, string | null, string | null, 0 | 1, ...XformColumns, ...RefColumns] | [string, string, number]
 /** [seq, room, objectId, key, bone, value, reason] */
 export type RejectedRow = [number, string, string, string, string | null, string, string]
 
@@ -35,4 +36,6 @@ export interface RowBatch {
   rejected: RejectedRow[]
   /** Snapshots of rooms as of their last entry in this batch, to store in the log. */
   snapshots: SnapshotOut[]
+  /** Data blocks, geometry chunks, collections, scene settings (content-rows.ts). */
+  content: ContentBatch
 }

@@ -7,6 +7,7 @@ import type { ObjectState, Xform } from '../crdt/index.js'
 import type { Cursor } from '../log/event-log.js'
 import { type ObjectRow, type XformRow, objectFromRow, xformFromRow } from './object-rows.js'
 import type { RowBatch } from './row-batch.js'
+import { ContentSink } from './content-sink.js'
 import { createSchema } from './schema.js'
 import type { SqlDatabase, SqlStatement } from './sql.js'
 
@@ -17,6 +18,7 @@ export class RowSink {
   private readonly roomIds = new Map<string, number>()
   private readonly objKeys = new Map<string, number>()
   private readonly boneKeys = new Set<string>()
+  private readonly content: ContentSink
 
   constructor(readonly db: SqlDatabase) {
     createSchema(db)
@@ -27,8 +29,8 @@ export class RowSink {
       findObj: p('SELECT obj FROM object_keys WHERE room_id = ? AND object_id = ?'),
       insertObj: p('INSERT INTO object_keys (room_id, object_id, first_seq) VALUES (?, ?, ?)'),
       event: p(`INSERT INTO events (seq, room_id, cursor, time, client, user, bytes) VALUES (${marks(7)})`),
-      history: p(`INSERT INTO history VALUES (${marks(18)})`),
-      upsertObject: p(`INSERT OR REPLACE INTO objects VALUES (${marks(19)})`),
+      history: p(`INSERT INTO history VALUES (${marks(21)})`),
+      upsertObject: p(`INSERT OR REPLACE INTO objects VALUES (${marks(22)})`),
       deleteObject: p('DELETE FROM objects WHERE obj = ?'),
       insertBoneKey: p('INSERT OR IGNORE INTO bone_keys (obj, bone) VALUES (?, ?)'),
       boneHistory: p(`INSERT INTO bone_history VALUES (${marks(15)})`),
@@ -40,6 +42,7 @@ export class RowSink {
       objectsOf: p('SELECT * FROM objects WHERE room = ?'),
       bonesOf: p('SELECT bone, rot_mode, loc_x, loc_y, loc_z, rot_w, rot_x, rot_y, rot_z, scale_x, scale_y, scale_z FROM bones WHERE obj = ?'),
     }
+    this.content = new ContentSink(db, (room) => this.roomId(room))
   }
 
   position(): { cursor: Cursor; seq: number } {
@@ -69,8 +72,9 @@ export class RowSink {
           const [room, id, s, ...values] = row
           const obj = this.objKey(room, id, s)
           if (values.length === 0) this.s.deleteObject!.run(obj)
-          else this.s.upsertObject!.run(obj, room, id, ...values, s)
+          else this.s.upsertObject!.run(obj, room, id, ...values.slice(0, -3), s, ...values.slice(-3))
         }
+        this.content.write(batch.content)
         for (const [s, room, ...rest] of batch.rejected) this.s.reject!.run(s, this.roomId(room), ...rest)
         hook('after-rows')
         this.s.setCursor!.run(batch.cursor, batch.firstSeq + batch.events.length - 1)
@@ -81,6 +85,7 @@ export class RowSink {
       this.roomIds.clear()
       this.objKeys.clear()
       this.boneKeys.clear()
+      this.content.forget()
       throw e
     }
   }

@@ -6,15 +6,19 @@
  * The positions (`seq`) are the 1-based positions of entries in the log's
  * global feed, in the order the projector consumed them.
  */
+import { CONTENT_SCHEMA_SQL } from './content-schema.js'
 import type { SqlDatabase } from './sql.js'
 
-export const SCHEMA_VERSION = 1
+/** 2: objects and history gained data, materials, collections; the content tables (content-schema.ts). */
+export const SCHEMA_VERSION = 2
 
 const XFORM_COLUMNS = `rot_mode TEXT, loc_x REAL, loc_y REAL, loc_z REAL,
   rot_w REAL, rot_x REAL, rot_y REAL, rot_z REAL, scale_x REAL, scale_y REAL, scale_z REAL`
 
 export const XFORM_COLUMN_NAMES = ['rot_mode', 'loc_x', 'loc_y', 'loc_z', 'rot_w', 'rot_x', 'rot_y', 'rot_z', 'scale_x', 'scale_y', 'scale_z'] as const
-export const OBJECT_COLUMN_NAMES = ['name', 'type', 'parent', 'visible', ...XFORM_COLUMN_NAMES] as const
+/** An object's links: its data block's id, and JSON arrays of material ids per slot and of collection ids. */
+export const REF_COLUMN_NAMES = ['data', 'materials', 'collections'] as const
+export const OBJECT_COLUMN_NAMES = ['name', 'type', 'parent', 'visible', ...XFORM_COLUMN_NAMES, ...REF_COLUMN_NAMES] as const
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS projector_state (
@@ -49,7 +53,8 @@ CREATE TABLE IF NOT EXISTS objects (
   object_id TEXT NOT NULL,
   name TEXT, type TEXT, parent TEXT, visible INTEGER NOT NULL,
   ${XFORM_COLUMNS},
-  seq INTEGER NOT NULL       -- position of the last change
+  seq INTEGER NOT NULL,      -- position of the last change
+  data TEXT, materials TEXT, collections TEXT
 );
 CREATE INDEX IF NOT EXISTS objects_by_room ON objects (room, object_id);
 CREATE TABLE IF NOT EXISTS bones (
@@ -66,6 +71,7 @@ CREATE TABLE IF NOT EXISTS history (
   deleted INTEGER NOT NULL,
   name TEXT, type TEXT, parent TEXT, visible INTEGER NOT NULL,
   ${XFORM_COLUMNS},
+  data TEXT, materials TEXT, collections TEXT,
   PRIMARY KEY (obj, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS bone_keys (obj INTEGER NOT NULL, bone TEXT NOT NULL, PRIMARY KEY (obj, bone)) WITHOUT ROWID;
@@ -93,7 +99,7 @@ CREATE TABLE IF NOT EXISTS rejected (
 CREATE VIEW IF NOT EXISTS object_history AS
   SELECT r.room, k.object_id, h.seq, e.time, e.user, e.client, h.deleted,
          h.name, h.type, h.parent, h.visible, h.rot_mode, h.loc_x, h.loc_y, h.loc_z,
-         h.rot_w, h.rot_x, h.rot_y, h.rot_z, h.scale_x, h.scale_y, h.scale_z
+         h.rot_w, h.rot_x, h.rot_y, h.rot_z, h.scale_x, h.scale_y, h.scale_z, h.data, h.materials, h.collections
   FROM history h JOIN object_keys k ON k.obj = h.obj JOIN rooms r ON r.room_id = k.room_id
   JOIN events e ON e.seq = h.seq;
 CREATE VIEW IF NOT EXISTS pose_history AS
@@ -107,6 +113,7 @@ CREATE VIEW IF NOT EXISTS event_log AS
 
 export function createSchema(db: SqlDatabase): void {
   db.exec(SCHEMA_SQL)
+  db.exec(CONTENT_SCHEMA_SQL)
   const row = db.prepare('SELECT schema_version FROM projector_state WHERE id = 1').get() as { schema_version: number } | undefined
   if (!row) {
     db.prepare("INSERT INTO projector_state (id, schema_version, cursor, seq) VALUES (1, ?, '', 0)").run(SCHEMA_VERSION)

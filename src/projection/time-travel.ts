@@ -17,13 +17,21 @@ export { LookupError, type ResolvedObject } from './object-lookup.js'
 export type { BonePathPoint, ObjectPathPoint } from './object-paths.js'
 export type { SampleRow } from './sample-pages.js'
 export type { Point, TimelineChange, TimelineEntry, TimelinePage, TimelineSummary } from './timeline.js'
+import { type CollectionAt, type ContentRows, type DataBlockAt, DataTravel, collectionOf, dataBlockOf } from './data-travel.js'
 
 /** A point of history: a log position (1-based, inclusive) or a wall-clock time in ms. */
 export type At = { seq: number } | { time: number }
 
-export interface SceneRows {
+export interface SceneRows extends ContentRows {
   objects: Array<ObjectRow & { seq: number }>
   bones: Array<XformRow & { object_id: string; bone: string; seq: number }>
+}
+
+/** Data blocks, collections and the active camera at a point (`[D4]`). */
+export interface SceneContent {
+  data: DataBlockAt[]
+  collections: CollectionAt[]
+  camera: string | null
 }
 
 export interface SceneObject {
@@ -36,6 +44,11 @@ export interface SceneObject {
   pose: Record<string, Xform>
   /** Position of the last change of the object's own fields. */
   seq: number
+  /** Its data block, and the position of that data block's version at this point (null without data). */
+  data: string | null
+  dataSeq: number | null
+  materials: (string | null)[]
+  collections: string[]
 }
 
 export interface PathPoint {
@@ -78,14 +91,16 @@ const BX = XFORM_COLUMN_NAMES.map((c) => `bh.${c}`).join(', ')
 
 export class TimeTravel {
   private readonly s: Record<string, SqlStatement>
+  readonly content: DataTravel
 
   constructor(readonly db: SqlDatabase) {
+    this.content = new DataTravel(db)
     const p = (sql: string) => db.prepare(sql)
     this.s = {
       room: p('SELECT room_id FROM rooms WHERE room = ?'),
       head: p('SELECT seq FROM projector_state WHERE id = 1'),
       timeOf: p('SELECT time FROM events WHERE seq = ?'),
-      objectsAt: p(`SELECT k.object_id, h.name, h.type, h.parent, h.visible, ${HX}, h.seq
+      objectsAt: p(`SELECT k.object_id, h.name, h.type, h.parent, h.visible, ${HX}, h.seq, h.data, h.materials, h.collections
         FROM object_keys k JOIN history h ON h.obj = k.obj
         WHERE k.room_id = @room AND k.first_seq <= @seq
           AND h.seq = (SELECT max(x.seq) FROM history x WHERE x.obj = k.obj AND x.seq <= @seq)
@@ -98,7 +113,7 @@ export class TimeTravel {
           AND bh.seq = (SELECT max(x.seq) FROM bone_history x WHERE x.obj = b.obj AND x.bone = b.bone AND x.seq <= @seq)
           AND bh.deleted = 0
         ORDER BY k.object_id, b.bone`),
-      objectsNow: p(`SELECT object_id, name, type, parent, visible, ${X}, seq FROM objects WHERE room = ? ORDER BY object_id`),
+      objectsNow: p(`SELECT object_id, name, type, parent, visible, ${X}, seq, data, materials, collections FROM objects WHERE room = ? ORDER BY object_id`),
       bonesNow: p(`SELECT o.object_id, b.bone, ${XFORM_COLUMN_NAMES.map((c) => `b.${c}`).join(', ')}, b.seq
         FROM bones b JOIN objects o ON o.obj = b.obj WHERE o.room = ? ORDER BY o.object_id, b.bone`),
       objKey: p('SELECT obj FROM object_keys WHERE room_id = ? AND object_id = ?'),
@@ -146,18 +161,19 @@ export class TimeTravel {
     return found
   }
 
-  private roomId(room: string): number | undefined {
+  roomId(room: string): number | undefined {
     return (this.s.room!.get(room) as { room_id: number } | undefined)?.room_id
   }
 
   /** The scene's rows as the current-state tables held them after position `at` (`[P3]`). */
   sceneRowsAt(room: string, at?: At): SceneRows {
     const roomId = this.roomId(room)
-    if (roomId === undefined) return { objects: [], bones: [] }
+    if (roomId === undefined) return { objects: [], bones: [], data: [], collections: [], camera: null }
     const seq = this.resolve(at)
     return {
       objects: this.s.objectsAt!.all({ room: roomId, seq }) as SceneRows['objects'],
       bones: this.s.bonesAt!.all({ room: roomId, seq }) as SceneRows['bones'],
+      ...this.content.rowsAt(roomId, seq),
     }
   }
 
@@ -166,7 +182,19 @@ export class TimeTravel {
     return {
       objects: this.s.objectsNow!.all(room) as SceneRows['objects'],
       bones: this.s.bonesNow!.all(room) as SceneRows['bones'],
+      ...this.content.rowsNow(room, this.roomId(room), this.head()),
     }
+  }
+
+  /** Data blocks, collections and the camera at a point (now by default). */
+  contentAt(room: string, at?: At): SceneContent {
+    return contentOf(at === undefined ? this.currentRows(room) : this.sceneRowsAt(room, at))
+  }
+
+  /** One data block as it was at a point, or null when it did not exist then. */
+  dataAt(room: string, id: string, at?: At): DataBlockAt | null {
+    const roomId = this.roomId(room)
+    return roomId === undefined ? null : this.content.dataAt(roomId, id, this.resolve(at))
   }
 
   sceneAt(room: string, at?: At): SceneObject[] {
@@ -353,6 +381,10 @@ function fieldOfColumn(c: string): string {
   return c
 }
 
+function contentOf(rows: SceneRows): SceneContent {
+  return { data: rows.data.map(dataBlockOf), collections: rows.collections.map(collectionOf), camera: rows.camera }
+}
+
 function toObjects(rows: SceneRows): SceneObject[] {
   const pose = new Map<string, Record<string, Xform>>()
   for (const b of rows.bones) {
@@ -362,13 +394,20 @@ function toObjects(rows: SceneRows): SceneObject[] {
     if (!p) pose.set(b.object_id, (p = {}))
     p[b.bone] = x
   }
-  return rows.objects.map((r) => ({ ...objectFromRow(r), pose: pose.get(r.object_id) ?? {}, seq: r.seq }))
+  const dataSeq = new Map(rows.data.map((d) => [d.data_id, d.seq]))
+  return rows.objects.map((r) => {
+    const o = objectFromRow(r)
+    return { ...o, pose: pose.get(r.object_id) ?? {}, seq: r.seq, dataSeq: o.data === null ? null : (dataSeq.get(o.data) ?? null) }
+  })
 }
 
 function fieldChanges(a: SceneObject, b: SceneObject): FieldChange[] {
   const out: FieldChange[] = []
   for (const f of ['name', 'type', 'parent', 'visible'] as const) if (a[f] !== b[f]) out.push({ field: f, before: a[f], after: b[f] })
   if (JSON.stringify(a.xform) !== JSON.stringify(b.xform)) out.push({ field: 'xform', before: a.xform, after: b.xform })
+  for (const f of ['data', 'materials', 'collections'] as const) if (JSON.stringify(a[f]) !== JSON.stringify(b[f])) out.push({ field: f, before: a[f], after: b[f] })
+  // Same data block, another version of it (its geometry or settings changed).
+  if (a.data === b.data && a.dataSeq !== b.dataSeq) out.push({ field: 'data.version', before: a.dataSeq, after: b.dataSeq })
   const bones = new Set([...Object.keys(a.pose), ...Object.keys(b.pose)])
   for (const bone of [...bones].sort()) {
     if (JSON.stringify(a.pose[bone]) !== JSON.stringify(b.pose[bone])) out.push({ field: `pose.${bone}`, before: a.pose[bone] ?? null, after: b.pose[bone] ?? null })

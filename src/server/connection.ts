@@ -79,6 +79,8 @@ export class Connection implements RoomPeer {
   private deniedSent = false
   private alive = true
   private corked = false
+  /** Unsent bytes at the last tick: over the limit counts only if the client has not drained since. */
+  private bufferedAtTick = 0
   /** Awareness client ids this connection has announced, removed when it leaves. */
   private readonly clientIds = new Set<number>()
 
@@ -119,8 +121,9 @@ export class Connection implements RoomPeer {
 
   send(frame: Uint8Array): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return
-    if (this.ws.bufferedAmount > this.ctx.limits.maxBufferedBytes) {
-      this.close(CLOSE.MESSAGE_TOO_LARGE, `client is not reading: more than ${this.ctx.limits.maxBufferedBytes} bytes unsent`)
+    // Far past the limit even within one burst: drop it now rather than hold the memory.
+    if (this.ws.bufferedAmount > 8 * this.ctx.limits.maxBufferedBytes) {
+      this.close(CLOSE.MESSAGE_TOO_LARGE, `client is not reading: more than ${8 * this.ctx.limits.maxBufferedBytes} bytes unsent`)
       return
     }
     this.lastSent = performance.now()
@@ -145,8 +148,24 @@ export class Connection implements RoomPeer {
     })
   }
 
+  /**
+   * Over the limit at this tick and the last, and not drained in between. A
+   * burst (a mesh's chunks, a joiner's sync reply holding the room's geometry)
+   * may exceed the limit for a moment while the client reads it.
+   */
+  private stalled(): boolean {
+    const b = this.ws.bufferedAmount
+    const limit = this.ctx.limits.maxBufferedBytes
+    return b > limit && this.bufferedAtTick > limit && b >= this.bufferedAtTick
+  }
+
   private tick(): void {
     if (this.closed) return
+    if (this.stalled()) {
+      this.close(CLOSE.MESSAGE_TOO_LARGE, `client is not reading: more than ${this.ctx.limits.maxBufferedBytes} bytes unsent`)
+      return
+    }
+    this.bufferedAtTick = this.ws.bufferedAmount
     if (this.ctx.expiresAt !== null && Date.now() >= this.ctx.expiresAt) {
       this.close(CLOSE.TOKEN_EXPIRED, 'token expired')
       return

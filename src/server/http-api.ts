@@ -5,12 +5,14 @@
 import type http from 'node:http'
 import { TimeTravel } from '../projection/time-travel.js'
 import type { SqlDatabase } from '../projection/sql.js'
+import type { EventLog } from '../log/event-log.js'
 import type { Metrics } from './metrics.js'
 import { exportRoutes } from './routes/export.js'
 import { objectHistoryRoutes } from './routes/object-history.js'
-import type { Route } from './routes/room-route.js'
+import { type Route, atParam, roomRoute } from './routes/room-route.js'
 import { sceneRoutes } from './routes/scene.js'
 import { timelineRoutes } from './routes/timeline.js'
+import { matchDataRoute, serveData } from './routes/data.js'
 import { TokenError, type TokenVerifier } from './tokens.js'
 
 export interface HttpApiOptions {
@@ -23,6 +25,8 @@ export interface HttpApiOptions {
   refreshMetrics?: () => void
   /** What is wrong now; /healthz reports "degraded" with these (reads still work). */
   health?: () => string[]
+  /** The log, for geometry bytes at a past point (routes/data.ts). */
+  log?: EventLog
 }
 
 class HttpError extends Error {
@@ -57,7 +61,10 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
     }
   }
   const routeContext = { tt, authorize }
-  const routes: Route[] = [...sceneRoutes(routeContext), ...objectHistoryRoutes(routeContext), ...timelineRoutes(routeContext), ...exportRoutes(routeContext)]
+  const dataRoute = roomRoute(routeContext, /^\/rooms\/([^/]+)\/data\/[^/]+(?:\/geometry)?$/, ({ tt, url, res }) =>
+    serveData(tt, opts.log ?? null, matchDataRoute(url.pathname)!, atParam(url, 'at'), url, res),
+  )
+  const routes: Route[] = [...sceneRoutes(routeContext), dataRoute, ...objectHistoryRoutes(routeContext), ...timelineRoutes(routeContext), ...exportRoutes(routeContext)]
   return (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost')

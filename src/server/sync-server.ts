@@ -84,6 +84,7 @@ export class SyncServer {
         tokens: this.tokens,
         metrics: this.metrics,
         projection: opts.projection ?? null,
+        log: opts.log,
         health: () => this.problems(),
         ...(opts.refreshMetrics ? { refreshMetrics: opts.refreshMetrics } : {}),
       }),

@@ -17,7 +17,7 @@ const scenarioArb = fc.integer({ min: 2, max: 6 }).chain((n) =>
 )
 
 describe('convergence', () => {
-  it('[C1] 2–6 replicas fed random edits and random delivery orders with duplicates converge to identical content', () =>
+  it('[C1] 2–6 replicas fed random edits (data blocks, geometry, collections included) and random delivery orders with duplicates converge to identical content', () =>
     checkProperty(
       'C1 convergence',
       fc.property(scenarioArb, ({ n, steps, order }) => {
@@ -46,8 +46,8 @@ describe('convergence', () => {
         for (const r of replicas) expect(content(r)).toBe(first)
         // The typed reads agree too, and none of our own writes is ever reported as invalid.
         const problems: Problem[] = []
-        const typed = canonical(replicas[0]!.readAll(problems))
-        for (const r of replicas) expect(canonical(r.readAll())).toBe(typed)
+        const typed = canonical([replicas[0]!.readAll(problems), replicas[0]!.readAllData(problems), replicas[0]!.readCollections(problems), replicas[0]!.readSceneSettings(problems)])
+        for (const r of replicas) expect(canonical([r.readAll(), r.readAllData(), r.readCollections(), r.readSceneSettings()])).toBe(typed)
         expect(problems).toEqual([])
       }),
       { numRuns: 150 },

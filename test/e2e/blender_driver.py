@@ -58,6 +58,7 @@ def setup_scene(rig='--rig' in ARGS):
         rig = bpy.data.objects.new('Rig', arm)
         bpy.context.scene.collection.objects.link(rig)
         rig.scenesync_id = RIG_ID
+        arm.scenesync_id = RIG_ID + '-data'  # the data block's id too, as a shared .blend holds it
         bpy.context.view_layer.objects.active = rig
         bpy.ops.object.mode_set(mode='EDIT')
         parent = None

@@ -81,6 +81,13 @@ const TABLES: Array<[string, string]> = [
   ['bone_keys', 'obj, bone'],
   ['bone_history', 'obj, bone, seq'],
   ['rejected', 'id'],
+  ['data_keys', 'dkey'],
+  ['data_versions', 'dkey, seq'],
+  ['data_blocks', 'dkey'],
+  ['geometry_chunks', 'room_id, hash, idx, seq'],
+  ['collection_history', 'room_id, collection_id, seq'],
+  ['collections', 'room_id, collection_id'],
+  ['scene_history', 'room_id, seq'],
 ]
 
 /** Every projection table as rows in primary-key order. */

@@ -16,13 +16,12 @@ describe('replay', () => {
         try {
           const writer = new SceneDoc()
           const updates: Uint8Array[] = []
-          writer.doc.on('update', (u: Uint8Array) => updates.push(u))
-          const after: string[] = [] // content after each update
-          for (const op of ops) {
-            const n = updates.length
-            applyOp(writer, op)
-            for (let i = n; i < updates.length; i++) after.push(content(writer))
-          }
+          const after: string[] = [] // content after each update (a geometry edit makes several)
+          writer.doc.on('update', (u: Uint8Array) => {
+            updates.push(u)
+            after.push(content(writer))
+          })
+          for (const op of ops) applyOp(writer, op)
           if (updates.length === 0) return
           const cursors = await log.append('r', updates.map((update) => ({ update, origin: { client: writer.doc.clientID, user: 'w' } })))
           // Snapshots built the way the projector builds them: a doc replayed to that point.

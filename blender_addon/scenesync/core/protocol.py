@@ -79,7 +79,7 @@ class RemoteObject:
     Fields the doc holds no valid value for are None and are left alone when
     applied; a bone mapped to None was removed by its owner."""
 
-    __slots__ = ('id', 'name', 'type', 'parent', 'visible', 'xform', 'pose', 'full', 'evidence')
+    __slots__ = ('id', 'name', 'type', 'parent', 'visible', 'xform', 'pose', 'full', 'evidence', 'data', 'materials', 'collections')
 
     def __init__(self, m: dict):
         self.id = m['id']
@@ -96,6 +96,13 @@ class RemoteObject:
         # What the room knows of the object's data (core/adopt.py): nothing until
         # the doc holds data blocks; then their name and mesh counts go here.
         self.evidence = {}
+        # Links to scene content (core/content_sync.py): data id, material per slot, collections.
+        d = m.get('data')
+        self.data = d if isinstance(d, str) and d else None
+        mats = m.get('materials')
+        self.materials = tuple(x if isinstance(x, str) and x else None for x in mats) if isinstance(mats, list) else ()
+        cols = m.get('collections')
+        self.collections = tuple(x for x in cols if isinstance(x, str) and x) if isinstance(cols, list) else ()
         self.pose = {}
         pose = m.get('pose')
         if isinstance(pose, dict):
@@ -128,4 +135,7 @@ def decode(line):
             return None
     elif t == 'peers':
         m['peers'] = [p for p in m.get('peers') or [] if isinstance(p, dict)]
+    elif t in ('data', 'collection', 'uncollection'):
+        if not isinstance(m.get('id'), str) or not m['id']:
+            return None
     return m

@@ -26,6 +26,7 @@ from . import capture, merge
 from . import protocol as P
 from . import xform as X
 from .coalescer import Coalescer
+from .content_sync import MESSAGES as CONTENT_MESSAGES, ContentSync
 from .inflight import InFlight
 from .shadow import UNKNOWN
 
@@ -62,6 +63,7 @@ class Session:
         self.undo_push = None         # a message: the glue pushes an undo step with it
         self._seen = {}               # id -> last xform / ('pose', id) -> last pose seen while not capturing
         self.capturing = False        # off until Blender and the doc were reconciled
+        self.content_target = None    # (url, room) the content base belongs to
         self.pending_parents = {}     # child id -> parent id not created yet
         self.selection = None
         self.replies = 0
@@ -73,6 +75,8 @@ class Session:
         self._await_sync = False
         self._offline_request = None
         self._connected_at = 0.0
+        # Scene content (data blocks, collections, camera); its world is set by the glue.
+        self.content = ContentSync(clock=clock)
 
     # -- connection ---------------------------------------------------------
 
@@ -100,6 +104,9 @@ class Session:
         self._await_sync = True
         self._offline_request = None
         self._connected_at = self.clock()
+        if target != self.content_target:
+            self.content.reset()
+        self.content_target = target
 
     def disconnect(self) -> None:
         if self.agent is None:
@@ -154,6 +161,7 @@ class Session:
         self.co.clear()
         self.pending_parents = {}
         self.capturing = False
+        self.content.reset()
         if self.agent is not None:
             self.request_scene()
 
@@ -293,6 +301,7 @@ class Session:
                     break
         now = self.clock()
         self._flush_due(now)
+        self.content.pump(self)
         if self.agent is not None and self.fl.needs_request(now):
             self.request_scene()
         if self.agent is not None and self._await_sync and self._offline_request is None \
@@ -313,6 +322,7 @@ class Session:
             return
         if t == 'object':
             merge.merge_object(self, world, m['object'], self.fl.verified)
+            self.content.remote_object(self, world, m['object'])
         elif t == 'delete':
             merge.remote_delete(self, world, m['id'])
         elif t == 'scene':
@@ -335,6 +345,8 @@ class Session:
                 # One Ctrl+Z must not go back to before the ids were stamped (core/undo.py).
                 self.undo_push = 'scenesync: joined room' if self.joining else 'scenesync: connected'
             self.joining = False
+            self.content.reconcile(self, world, m)
+            self._commit()
         elif t == 'status':
             self.status = m.get('status') if m.get('status') in STATUS_LABELS else self.status
             detail = m.get('detail')
@@ -361,6 +373,8 @@ class Session:
             self.notice = str(m.get('message', ''))
             self.log(self.notice)
             self.changed = True
+        elif t in CONTENT_MESSAGES:
+            self.content.handle(self, world, m)
         elif t == '_exit':
             self.agent = None
             self.capturing = False
@@ -400,6 +414,7 @@ class Session:
         self.fl.queued(keys)
 
     def _commit(self) -> None:
+        self.content.before_commit(self)
         if not self._out:
             return
         ops, self._out = self._out, []

@@ -5,7 +5,7 @@ export function sceneRoutes(ctx: RouteContext): Route[] {
   return [
     roomRoute(ctx, /^\/rooms\/([^/]+)\/scene$/, ({ room, tt, res, url }) => {
       const at = atParam(url, 'at')
-      sendJson(res, 200, { room, at: tt.resolve(at), objects: tt.sceneAt(room, at) })
+      sendJson(res, 200, { room, at: tt.resolve(at), objects: tt.sceneAt(room, at), ...tt.contentAt(room, at) })
     }),
   ]
 }

@@ -1,0 +1,252 @@
+"""core/content_world.py's interface on bpy: data blocks and collections by
+the UUID in their own custom property, objects through the session's
+BlenderWorld. References to Blender data live only within one main-thread call
+(``begin`` drops them); between calls only ids and pointers (ints) are kept.
+"""
+import bpy
+
+from . import PROP, KINDS, collection as C, collections as stores, kind_of, values
+from ..core import ids as IDS
+from ..core.content_world import BUILDABLE, ContentWorld
+
+GEOMETRY = ('MESH', 'ARMATURE', 'CURVE')
+
+
+class BlenderContent(ContentWorld):
+    def __init__(self, objects):
+        self.objects = objects          # the session's BlenderWorld
+        self.known = {}                 # data id -> pointer of the data block that holds it
+        self.col_known = {}             # collection id -> pointer
+        self._index = None
+        self._in_scene = None
+        self._call = None
+
+    @staticmethod
+    def scene():
+        return bpy.context.scene
+
+    def begin(self) -> None:
+        """Called at each entry of the content sync; the index is dropped only when
+        a new main-thread call began (the session's BlenderWorld.begin makes a new
+        index dict for each), so 200 messages in one timer tick build it once."""
+        call = self.objects._index
+        if call is not self._call:
+            self._call = call
+            self._index = None
+            self._in_scene = None
+
+    def forget_pointers(self) -> None:
+        """After undo or a file load, addresses no longer tell data blocks apart."""
+        self.known, self.col_known = {}, {}
+        self._call = self._index = self._in_scene = None
+
+    # -- data blocks --------------------------------------------------------------
+
+    def _build(self):
+        idx, entries = {}, []
+        for kind, coll in stores().items():
+            for db in coll:
+                if db.library is None and (kind != 'CURVE' or kind_of(db) == 'CURVE'):
+                    did = getattr(db, PROP)
+                    if did:
+                        entries.append((db.as_pointer(), did, db))
+        # A full duplicate (Shift+D) copies the mesh and its id: the one we knew keeps it.
+        dup = set(IDS.duplicates([(p, d) for p, d, _ in entries], self.known))
+        for ptr, did, db in entries:
+            if ptr in dup:
+                did = IDS.new_id()
+                setattr(db, PROP, did)
+            idx[did] = db
+            self.known[did] = ptr
+        self._index = idx
+        return idx
+
+    def _db(self, did):
+        return (self._index if self._index is not None else self._build()).get(did)
+
+    def ensure(self, db):
+        """The id of a data block we sync, giving it one if it has none (or a copied one)."""
+        did = getattr(db, PROP)
+        ptr = db.as_pointer()
+        if did and self.known.get(did) == ptr:
+            return did
+        if did and self.known.get(did) is None:
+            self.known[did] = ptr
+            if self._index is not None:
+                self._index[did] = db
+            return did
+        if did:
+            self._build()  # settles who keeps a shared id
+            did = getattr(db, PROP)
+            if self.known.get(did) == db.as_pointer():
+                return did
+        did = IDS.new_id()
+        setattr(db, PROP, did)
+        self.known[did] = ptr
+        if self._index is not None:
+            self._index[did] = db
+        return did
+
+    def _data_of(self, o):
+        d = o.data
+        if d is None or o.type not in BUILDABLE or d.library is not None or kind_of(d) is None:
+            return None
+        return self.ensure(d)
+
+    def scan_data(self) -> dict:
+        out = {}
+        for o in self.scene().objects:
+            if o.library is not None or not getattr(o, 'scenesync_id', ''):
+                continue
+            did = self._data_of(o)
+            if did is not None:
+                out[did] = kind_of(o.data)
+            for slot in o.material_slots:
+                if slot.material is not None and slot.material.library is None:
+                    out[self.ensure(slot.material)] = 'MATERIAL'
+        return out
+
+    def read_data(self, did):
+        db = self._db(did)
+        if db is None:
+            return None
+        kind = kind_of(db)
+        return kind, db.name, KINDS[kind].read_settings(db)
+
+    def read_geometry(self, did):
+        db = self._db(did)
+        kind = kind_of(db) if db is not None else None
+        if kind not in GEOMETRY:
+            return None
+        return KINDS[kind].read_geometry(db)
+
+    def is_editing(self, did) -> bool:
+        db = self._db(did)
+        return bool(db is not None and getattr(db, 'is_editmode', False))
+
+    def flush_edit(self, did) -> None:
+        db = self._db(did)
+        for o in self.scene().objects:
+            if o.data == db and o.mode == 'EDIT':
+                o.update_from_editmode()
+                return
+
+    def create_data(self, did, kind, name) -> bool:
+        mod = KINDS.get(kind)
+        if mod is None:
+            return False
+        db = mod.new(name)
+        setattr(db, PROP, did)
+        self.known[did] = db.as_pointer()
+        if self._index is not None:
+            self._index[did] = db
+        return True
+
+    def write_data(self, did, name, settings) -> dict:
+        db = self._db(did)
+        if db is None:
+            return {}
+        kind = kind_of(db)
+        if settings:
+            KINDS[kind].write_settings(db, settings)
+            db = self._index[did] = db.id_data  # a new wrapper if the type changed (a light)
+        if name is not None:
+            values.rename(db, name, stores()[kind])
+        return KINDS[kind].read_settings(db)
+
+    def write_geometry(self, did, kind, data) -> bool:
+        db = self._db(did)
+        if db is None or kind_of(db) != kind:
+            return True  # nothing to build it on; the reference stays for later
+        if kind == 'ARMATURE':
+            return KINDS[kind].write_geometry(db, data, self.scene())
+        KINDS[kind].write_geometry(db, data)
+        return True
+
+    # -- objects --------------------------------------------------------------------
+
+    def _scene_collections(self):
+        if self._in_scene is None:
+            self._in_scene = {c.as_pointer() for c in self.scene().collection.children_recursive}
+        return self._in_scene
+
+    def object_refs(self, oid):
+        o = self.objects.obj(oid)
+        if o is None:
+            return None
+        mats = tuple(self.ensure(s.material) if s.material is not None and s.material.library is None else None for s in o.material_slots)
+        return self._data_of(o), mats, C.members(self.scene(), o, self._scene_collections())
+
+    def object_type(self, oid):
+        o = self.objects.obj(oid)
+        return None if o is None else o.type
+
+    def set_object_data(self, oid, did, drop_old=False) -> bool:
+        o = self.objects.obj(oid)
+        db = self._db(did) if did is not None else None
+        if o is None or db is None or BUILDABLE.get(o.type) != kind_of(db):
+            return False
+        if o.data != db:
+            old = o.data
+            o.data = db
+            # The empty data block the object was created with is nobody's; it would
+            # keep its name (Cube.001) from the data block that comes in.
+            if drop_old and old is not None and old.users == 0:
+                old_id = getattr(old, PROP)
+                stores()[kind_of(old)].remove(old)
+                if old_id and self._index is not None:
+                    self._index.pop(old_id, None)
+                    self.known.pop(old_id, None)
+        return True
+
+    def set_object_materials(self, oid, materials) -> None:
+        o = self.objects.obj(oid)
+        if o is None or o.data is None or not hasattr(o.data, 'materials'):
+            return
+        slots = o.data.materials
+        while len(slots) < len(materials):
+            slots.append(None)
+        while len(slots) > len(materials):
+            slots.pop()
+        for i, mid in enumerate(materials):
+            mat = self._db(mid) if mid is not None else None
+            if o.material_slots[i].material != mat:
+                o.material_slots[i].material = mat
+
+    def set_object_collections(self, oid, collections) -> None:
+        o = self.objects.obj(oid)
+        if o is not None:
+            C.set_members(self.scene(), o, collections)
+            self._in_scene = None
+
+    # -- collections and the camera --------------------------------------------------
+
+    def scan_collections(self) -> dict:
+        scene = self.scene()
+        return {getattr(c, PROP): C.state(scene, c, p) for c, p in C.tree(scene, self.col_known)}
+
+    def collection_is_empty(self, cid) -> bool:
+        c = C.find(self.scene(), cid)
+        return c is None or (len(c.all_objects) == 0 and len(c.children) == 0)
+
+    def write_collection(self, cid, state) -> None:
+        C.write(self.scene(), cid, state)
+        self._in_scene = None
+
+    def delete_collection(self, cid) -> None:
+        C.delete(self.scene(), cid)
+        self._in_scene = None
+
+    def camera(self):
+        cam = self.scene().camera
+        return (getattr(cam, 'scenesync_id', '') or None) if cam is not None else None
+
+    def set_camera(self, oid) -> bool:
+        if oid is None:
+            self.scene().camera = None
+            return True
+        o = self.objects.obj(oid)
+        if o is None:
+            return False
+        self.scene().camera = o
+        return True
