@@ -9,6 +9,7 @@ import type { EventLog } from '../log/event-log.js'
 import type { Metrics } from './metrics.js'
 import { exportRoutes } from './routes/export.js'
 import { objectHistoryRoutes } from './routes/object-history.js'
+import { openApiRoute } from './routes/openapi.js'
 import { type Route, atParam, roomRoute } from './routes/room-route.js'
 import { sceneRoutes } from './routes/scene.js'
 import { timelineRoutes } from './routes/timeline.js'
@@ -64,7 +65,7 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
   const dataRoute = roomRoute(routeContext, /^\/rooms\/([^/]+)\/data\/[^/]+(?:\/geometry)?$/, ({ tt, url, res }) =>
     serveData(tt, opts.log ?? null, matchDataRoute(url.pathname)!, atParam(url, 'at'), url, res),
   )
-  const routes: Route[] = [...sceneRoutes(routeContext), dataRoute, ...objectHistoryRoutes(routeContext), ...timelineRoutes(routeContext), ...exportRoutes(routeContext)]
+  const routes: Route[] = [openApiRoute(), ...sceneRoutes(routeContext), dataRoute, ...objectHistoryRoutes(routeContext), ...timelineRoutes(routeContext), ...exportRoutes(routeContext)]
   return (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost')
