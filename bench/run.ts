@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   history: async () => (await import('./history.js')).runHistory(),
   durability: async () => (await import('./durability.js')).runDurability(),
   scene: async () => (await import('./scene.js')).runScene(),
+  web: async () => (await import('./web.js')).runWeb(),
 }
 
 const name = process.argv[2]

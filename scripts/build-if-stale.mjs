@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * `npm start`'s prestart: builds dist/ with tsc only when a source is newer
- * than the last build (dist/cli/main.js; tsc writes every output each time),
- * so starting a server does not cost a compile when nothing changed.
+ * `npm start`'s prestart: runs `npm run build` (tsc, then the web view) only
+ * when a source is newer than the last build's outputs (dist/cli/main.js and
+ * dist/web/app.js: each build writes them anew), so starting a server does not
+ * cost a compile when nothing changed.
  */
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -10,7 +11,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const built = path.join(ROOT, 'dist', 'cli', 'main.js')
+const built = [path.join(ROOT, 'dist', 'cli', 'main.js'), path.join(ROOT, 'dist', 'web', 'app.js')]
 
 function newest(p) {
   const st = fs.statSync(p)
@@ -20,12 +21,13 @@ function newest(p) {
   return m
 }
 
-const sources = Math.max(newest(path.join(ROOT, 'src')), newest(path.join(ROOT, 'tsconfig.json')), newest(path.join(ROOT, 'package.json')))
-const output = fs.existsSync(built) ? fs.statSync(built).mtimeMs : -1
+const inputs = ['src', 'web', 'tsconfig.json', 'package.json'].map((p) => path.join(ROOT, p)).filter((p) => fs.existsSync(p))
+const sources = Math.max(...inputs.map(newest))
+const output = Math.min(...built.map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : -1)))
 if (output >= sources) {
   if (process.argv.includes('--verbose')) process.stdout.write('dist/ is current: not rebuilding\n')
   process.exit(0)
 }
 process.stdout.write(output < 0 ? 'building dist/ (first start)\n' : 'sources changed since the last build: building dist/\n')
-const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' })
-process.exit(tsc.status ?? 1)
+const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit', shell: process.platform === 'win32' })
+process.exit(build.status ?? 1)

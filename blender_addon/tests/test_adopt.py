@@ -80,3 +80,41 @@ class JoinTest(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class RoomEvidenceTest(unittest.TestCase):
+    """The room's side of the evidence comes from the data blocks in the scene message."""
+
+    def scene_line(self, geometry_path):
+        import json
+        return json.dumps({'type': 'scene', 'reason': 'sync', 'objects': [
+            {'id': 'c', 'name': 'Cube', 'objectType': 'MESH', 'data': 'd1', 'full': True},
+            {'id': 'e', 'name': 'Empty', 'objectType': 'EMPTY', 'full': True},
+        ], 'data': [{'id': 'd1', 'kind': 'MESH', 'name': 'CubeMesh', 'settings': {},
+                     'geometry': {'hash': '0' * 64, 'size': 1, 'path': geometry_path}}]})
+
+    def test_B2_a_room_mesh_is_told_apart_by_its_data_name_and_counts(self):
+        import os
+        import tempfile
+        from array import array
+        from core import geometry, protocol
+        mesh = {'positions': array('f', [0.0] * 3 * 8), 'edges': array('I', [0, 1] * 12),
+                'loop_vertices': array('I', range(24)), 'loop_edges': array('I', [0] * 24),
+                'face_starts': array('I', range(0, 24, 4)), 'face_sizes': array('I', [4] * 6)}
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'cube.sgeo')
+            with open(path, 'wb') as f:
+                f.write(geometry.encode_mesh(mesh))
+            m = protocol.decode(self.scene_line(path))
+        cube, empty = m['objects']
+        self.assertEqual(cube.evidence, {'name': 'CubeMesh', 'vertices': 8, 'faces': 6})
+        self.assertEqual(empty.evidence, {})
+        # A local cube with another mesh (a subdivided one) is not the room's cube.
+        room = [('c', Evidence('Cube', 'MESH', cube.evidence))]
+        self.assertEqual(adopt.match_room([(1, Evidence('Cube', 'MESH', {'name': 'CubeMesh', 'vertices': 8, 'faces': 6}))], room), [(1, 'c')])
+        self.assertEqual(adopt.match_room([(1, Evidence('Cube', 'MESH', {'name': 'CubeMesh', 'vertices': 26, 'faces': 24}))], room), [])
+
+    def test_a_geometry_file_not_there_yet_leaves_the_data_name_alone(self):
+        from core import protocol
+        m = protocol.decode(self.scene_line('/nonexistent/cube.sgeo'))
+        self.assertEqual(m['objects'][0].evidence, {'name': 'CubeMesh'})

@@ -4,6 +4,7 @@
  */
 import type http from 'node:http'
 import { TimeTravel } from '../projection/time-travel.js'
+import { RoomTimeline } from '../projection/room-timeline.js'
 import type { SqlDatabase } from '../projection/sql.js'
 import type { EventLog } from '../log/event-log.js'
 import type { Metrics } from './metrics.js'
@@ -14,7 +15,9 @@ import { type Route, atParam, roomRoute } from './routes/room-route.js'
 import { sceneRoutes } from './routes/scene.js'
 import { timelineRoutes } from './routes/timeline.js'
 import { matchDataRoute, serveData } from './routes/data.js'
-import { TokenError, type TokenVerifier } from './tokens.js'
+import { HttpError, send } from './routes/http-util.js'
+import { dispatch, pageRoutes } from './routes/page-routes.js'
+import { type TokenClaims, TokenError, type TokenVerifier } from './tokens.js'
 
 export interface HttpApiOptions {
   /** What tokens the room routes accept; null: no auth (loopback only). */
@@ -30,29 +33,14 @@ export interface HttpApiOptions {
   log?: EventLog
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
-function send(res: http.ServerResponse, status: number, body: unknown, type = 'application/json'): void {
-  const text = type === 'application/json' ? JSON.stringify(body) : String(body)
-  res.writeHead(status, { 'content-type': type === 'application/json' ? 'application/json; charset=utf-8' : type, 'cache-control': 'no-store' })
-  res.end(text)
-}
-
 export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   const tt = opts.projection ? new TimeTravel(opts.projection) : null
-  const authorize = async (req: http.IncomingMessage, room: string): Promise<void> => {
-    if (opts.tokens === null) return
+  const authorize = async (req: http.IncomingMessage, room: string): Promise<TokenClaims | null> => {
+    if (opts.tokens === null) return null
     const h = req.headers.authorization
     const token = h?.startsWith('Bearer ') ? h.slice(7) : null
     try {
-      await opts.tokens.verify(token, room)
+      return await opts.tokens.verify(token, room)
     } catch (e) {
       if (e instanceof TokenError) {
         opts.metrics.reject(`token_${e.code}`)
@@ -66,6 +54,7 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
     serveData(tt, opts.log ?? null, matchDataRoute(url.pathname)!, atParam(url, 'at'), url, res),
   )
   const routes: Route[] = [openApiRoute(), ...sceneRoutes(routeContext), dataRoute, ...objectHistoryRoutes(routeContext), ...timelineRoutes(routeContext), ...exportRoutes(routeContext)]
+  const pageRouteList = pageRoutes({ timeline: opts.projection && tt ? new RoomTimeline(opts.projection, tt) : null, tokens: opts.tokens, metrics: opts.metrics, authorize })
   return (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost')
@@ -84,6 +73,7 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
         return
       }
       for (const route of routes) if (route(req, res, url)) return
+      if (dispatch(pageRouteList, { req, res, url })) return
       throw new HttpError(404, `no route for ${url.pathname}`)
     } catch (e) {
       if (e instanceof HttpError) return send(res, e.status, { error: e.message })

@@ -157,6 +157,13 @@ export class TokenVerifier {
 
   /** Verifies a token for a room; rejects with a TokenError naming what is wrong. */
   async verify(token: string | null | undefined, room: string, nowMs = Date.now()): Promise<TokenClaims> {
+    const claims = await this.read(token, nowMs)
+    if (!roomMatches(claims.room, room)) throw new TokenError('wrong_room', `token is for room ${JSON.stringify(claims.room)}, not ${JSON.stringify(room)}`)
+    return claims
+  }
+
+  /** Verifies a token's signature, algorithm, claims and expiry, whatever room it names (listing the rooms it may read). */
+  async read(token: string | null | undefined, nowMs = Date.now()): Promise<TokenClaims> {
     if (!token) throw new TokenError('missing', 'no token: pass ?token= on the WebSocket URL or Authorization: Bearer on HTTP')
     let alg: unknown
     try {
@@ -178,7 +185,6 @@ export class TokenVerifier {
       throw new TokenError('malformed', 'token payload lacks room, role (read or write) or exp')
     }
     if (name !== undefined && typeof name !== 'string') throw new TokenError('malformed', 'token name must be a string')
-    if (!roomMatches(claimRoom, room)) throw new TokenError('wrong_room', `token is for room ${JSON.stringify(claimRoom)}, not ${JSON.stringify(room)}`)
     return { room: claimRoom, role, exp, ...(name ? { name } : {}) }
   }
 }

@@ -35,9 +35,9 @@ describe('agent faults', () => {
       token: await makeToken(secret, { room: 'r', role: 'read', exp: Math.floor(Date.now() / 1000) + 600 }),
       name: 'Reader',
       journalDir: dir,
-      geometryDir: path.join(dir, 'geometry'),
       journalKey: journalKey(s.url, 'r', 'file'),
       roomJournalKey: roomJournalKey(s.url, 'r'),
+      geometryDir: `${dir}/geometry`,
       emit: (m) => out.push(m),
     })
     cleanup.push(() => agent.close())

@@ -78,7 +78,7 @@ describe('projector worker faults', () => {
     const db = openDatabase(':memory:')
     // Each worker thread exits (as if it crashed) when asked for its second batch.
     const p = new Projector(inner, db, { worker: true, batchSize: 1, workerExitAt: 2 })
-    const r = await settles(p.catchUp(), 'catchUp')
+    const r = await settles(p.catchUp(), 'catchUp', 45_000)
     expect(r).toEqual({ ok: true, value: 6 })
     expect(dumpTables(db)).toEqual(await rebuilt(inner))
     expect((await settles(p.stop(), 'stop')).ok).toBe(true)

@@ -358,3 +358,23 @@ def load(path: str, expected_hash: str = None) -> bytes:
     if expected_hash is not None and digest(data) != expected_hash:
         raise GeometryError(f'{path} does not hash to {expected_hash[:12]}…')
     return data
+
+
+def mesh_counts(path: str):
+    """(vertices, faces) from the head of a mesh geometry file, without reading
+    the rest; None when the file is missing or is not a mesh of this version.
+    Joining compares them with a local mesh (core/adopt.py)."""
+    try:
+        with open(path, 'rb') as f:
+            head = f.read(36)
+    except OSError:
+        return None
+    if len(head) < 36 or head[:4] != MAGIC:
+        return None
+    version, code, _count = struct.unpack_from('<HHI', head, 4)
+    tag, _n = struct.unpack_from('<4sI', head, 12)
+    if version != VERSION or KIND_NAMES.get(code) != 'MESH' or tag != b'MESH':
+        return None
+    v, _e, _l, faces = struct.unpack_from('<4I', head, 20)
+    return v, faces
+

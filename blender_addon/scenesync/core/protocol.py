@@ -93,8 +93,8 @@ class RemoteObject:
         self.visible = v if isinstance(v, bool) else None
         self.xform = X.from_json(m.get('xform'))
         self.full = m.get('full') is True
-        # What the room knows of the object's data (core/adopt.py): nothing until
-        # the doc holds data blocks; then their name and mesh counts go here.
+        # What the room knows of the object's data (core/adopt.py), from the data
+        # blocks of a scene message (_note_evidence).
         self.evidence = {}
         # Links to scene content (core/content_sync.py): data id, material per slot, collections.
         d = m.get('data')
@@ -130,6 +130,7 @@ def decode(line):
         objs = m.get('objects')
         m['objects'] = [RemoteObject(o) for o in objs if isinstance(o, dict) and isinstance(o.get('id'), str) and o['id']] \
             if isinstance(objs, list) else []
+        _note_evidence(m['objects'], m.get('data'))
     elif t == 'delete':
         if not isinstance(m.get('id'), str):
             return None
@@ -139,3 +140,25 @@ def decode(line):
         if not isinstance(m.get('id'), str) or not m['id']:
             return None
     return m
+
+
+def _note_evidence(objects, data) -> None:
+    """What the room knows of each object's data, for joining (core/adopt.py):
+    the data block's name, and for a mesh its vertex and face counts, read from
+    the head of the geometry file the agent handed over."""
+    if not isinstance(data, list):
+        return
+    from .geometry import mesh_counts
+    blocks = {d['id']: d for d in data if isinstance(d, dict) and isinstance(d.get('id'), str)}
+    for r in objects:
+        d = blocks.get(r.data) if r.data else None
+        if d is None:
+            continue
+        if isinstance(d.get('name'), str):
+            r.evidence['name'] = d['name']
+        g = d.get('geometry')
+        if d.get('kind') == 'MESH' and isinstance(g, dict) and isinstance(g.get('path'), str):
+            counts = mesh_counts(g['path'])
+            if counts is not None:
+                r.evidence['vertices'], r.evidence['faces'] = counts
+

@@ -13,7 +13,7 @@ export interface RouteContext {
   /** The projection's reads; null when the server runs without one (503). */
   tt: TimeTravel | null
   /** Rejects with an error with a `status` (401, 403) when the request may not read the room. */
-  authorize(req: http.IncomingMessage, room: string): Promise<void>
+  authorize(req: http.IncomingMessage, room: string): Promise<unknown>
 }
 
 /** Handles the request and returns true, or returns false when it is not this route's. */
