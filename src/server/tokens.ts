@@ -194,7 +194,7 @@ function asTokenError(e: unknown): TokenError {
     const exp = (e.payload as { exp?: unknown }).exp
     return new TokenError('expired', `token expired${typeof exp === 'number' ? ` at ${new Date(exp * 1000).toISOString()}` : ''}`)
   }
-  if (e instanceof errors.JWSSignatureVerificationFailed) return new TokenError('bad_signature', "token signature does not match this server's keys")
+  if (e instanceof errors.JWSSignatureVerificationFailed) return new TokenError('bad_signature', 'token signature does not match this server')
   if (e instanceof errors.JWKSNoMatchingKey || e instanceof errors.JWKSMultipleMatchingKeys) return new TokenError('bad_signature', `no single key of this server's key set matches the token (${e.message})`)
   if (e instanceof errors.JOSEAlgNotAllowed) return new TokenError('wrong_algorithm', 'token algorithm is not accepted by this server')
   if (e instanceof errors.JWTClaimValidationFailed) {

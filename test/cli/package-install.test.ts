@@ -3,7 +3,8 @@
  * the way npm installs it (node_modules/scenesync, node_modules/.bin/scenesync),
  * with only its declared runtime dependencies beside it (their closure, taken
  * from this checkout's node_modules, as the registry is not reachable here).
- * No source tree: the command must serve, mint tokens and query from dist/.
+ * No source tree: the command must serve (the web view too), mint tokens and
+ * query from dist/.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -79,11 +80,13 @@ describe('the installable package', () => {
     if (dir) rmTmp(dir)
   })
 
-  it('npm pack ships only what runs: dist/*.js, package.json and the README', () => {
+  it('npm pack ships only what runs: dist/*.js, the built web view, package.json and the README', () => {
     expect(files).toContain('dist/cli/main.js')
     expect(files).toContain('package.json')
     expect(files.filter((f) => !f.startsWith('dist/')).sort()).toEqual(['README.md', 'package.json'])
-    expect(files.every((f) => !f.startsWith('dist/') || f.endsWith('.js'))).toBe(true)
+    expect(files).toContain('dist/web/index.html')
+    expect(files.filter((f) => f.startsWith('dist/') && !f.endsWith('.js') && !f.startsWith('dist/web/'))).toEqual([])
+    expect(files.filter((f) => f.endsWith('.map') || f.endsWith('.d.ts') || f.startsWith('dist/addon/'))).toEqual([])
   })
 
   it("npm start's prestart does not rebuild a current dist/", () => {
@@ -115,6 +118,9 @@ describe('the installable package', () => {
       await waitFor(() => p.synced, 20_000, 'sync')
       new SceneDoc(doc).upsertObject('box-id', { name: 'Box', type: 'MESH', xform: { mode: 'XYZ', location: [1, 2, 3], rotation: [0, 0, 0], scale: [1, 1, 1] } })
       const http = url.replace('ws:', 'http:')
+      const page = await fetch(`${http}/`)
+      expect(page.status).toBe(200)
+      expect(await page.text()).toMatch(/<meta name="scenesync-auth" content="token">/)
       await waitFor(async () => {
         const r = await fetch(`${http}/rooms/studio/scene`, { headers: { authorization: `Bearer ${token.stdout.trim()}` } })
         return r.ok && ((await r.json()) as { objects: unknown[] }).objects.length === 1
