@@ -55,6 +55,61 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/openapi.json': {
         get: { operationId: 'openapi', summary: 'This document', security: [], responses: { 200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } } },
       },
+      '/': {
+        get: { operationId: 'webView', summary: 'The web view: the room live in 3D, presence and a time slider (its files under /web/)', security: [], responses: { 200: { description: 'the page', content: { 'text/html': { schema: { type: 'string' } } } } } },
+      },
+      '/rooms': {
+        get: {
+          operationId: 'rooms',
+          summary: 'The rooms the token may read, with their object counts and last change',
+          responses: { 200: { description: 'the rooms', content: json(ref('Rooms')) }, 401: auth[401] },
+        },
+      },
+      '/rooms/{room}/span': {
+        get: {
+          operationId: 'span',
+          summary: 'The room’s first and last log entry, the projection’s head, the server’s clock and what the token may do',
+          parameters: [room],
+          responses: { 200: { description: 'the span', content: json(ref('Span')) }, ...auth },
+        },
+      },
+      '/rooms/{room}/activity': {
+        get: {
+          operationId: 'activity',
+          summary: 'Log entries per time bucket and person over a time range',
+          parameters: [
+            room,
+            { name: 'from', in: 'query', description: 'epoch ms or ISO time (default: the first entry)', schema: { type: 'string' } },
+            { name: 'to', in: 'query', description: 'epoch ms or ISO time (default: the last entry)', schema: { type: 'string' } },
+            { name: 'buckets', in: 'query', schema: { type: 'integer', minimum: 1 }, example: 20 },
+          ],
+          responses: { 200: { description: 'a grid of counts', content: json(ref('Activity')) }, 400: error('a bad parameter'), ...auth },
+        },
+      },
+      '/rooms/{room}/changes': {
+        get: {
+          operationId: 'changes',
+          summary: 'Who changed what, when: the latest `limit` log entries of a range, oldest first',
+          parameters: [room, point('from', positionOrTime, '1'), point('to', positionOrTime, '100'), { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1 }, example: 10 }],
+          responses: { 200: { description: 'one page; `next` is the `to` of the older page', content: json(ref('Changes')) }, 400: error('a bad parameter'), ...auth },
+        },
+      },
+      '/rooms/{room}/diff': {
+        get: {
+          operationId: 'diff',
+          summary: 'What was added, removed and changed between two points (default: the start and now)',
+          parameters: [room, point('from', positionOrTime, '1'), point('to', positionOrTime, '5')],
+          responses: { 200: { description: 'the difference', content: json(ref('Diff')) }, 400: error('a bad parameter'), ...auth },
+        },
+      },
+      '/rooms/{room}/objects/{objectId}': {
+        get: {
+          operationId: 'object',
+          summary: 'One object as it was at a point, and its last change by then (null, null when the history does not hold it)',
+          parameters: [room, { name: 'objectId', in: 'path', required: true, schema: { type: 'string' } }, point('at', positionOrTime, '4')],
+          responses: { 200: { description: 'the object', content: json(ref('ObjectAt')) }, 400: error('a bad `at`'), ...auth },
+        },
+      },
       '/rooms/{room}/scene': {
         get: {
           operationId: 'scene',
@@ -164,6 +219,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
         TimelinePage: { type: 'object', required: ['room', 'first', 'last', 'entries', 'next', 'prev'], properties: { room: { type: 'string' }, entries: { type: 'array' }, next: { type: ['integer', 'null'] }, prev: { type: ['integer', 'null'] } } },
         TimelineSummary: { type: 'object', required: ['room', 'first', 'last', 'entries', 'buckets', 'joins'], properties: { room: { type: 'string' }, entries: { type: 'integer' }, buckets: { type: 'array' }, joins: { type: 'array' } } },
+        Rooms: { type: 'object', required: ['auth', 'pattern', 'role', 'name', 'rooms'], properties: { auth: { type: 'boolean' }, pattern: { type: 'string' }, role: { enum: ['read', 'write'] }, name: { type: ['string', 'null'] }, rooms: { type: 'array' } } },
+        Span: { type: 'object', required: ['room', 'first', 'last', 'head', 'now', 'role', 'name'], properties: { room: { type: 'string' }, head: { type: 'integer' }, now: { type: 'integer' }, role: { enum: ['read', 'write'] } } },
+        Activity: { type: 'object', required: ['room', 'from', 'to', 'bucketMs', 'users', 'cells'], properties: { room: { type: 'string' }, bucketMs: { type: 'number' }, users: { type: 'array' }, cells: { type: 'array' } } },
+        Changes: { type: 'object', required: ['room', 'to', 'changes', 'next'], properties: { room: { type: 'string' }, changes: { type: 'array' }, next: { type: ['integer', 'null'] } } },
+        Diff: { type: 'object', required: ['room', 'from', 'to', 'added', 'removed', 'changed'], properties: { room: { type: 'string' }, added: { type: 'array' }, removed: { type: 'array' }, changed: { type: 'array' } } },
+        ObjectAt: { type: 'object', required: ['room', 'at', 'object', 'lastChange'], properties: { room: { type: 'string' }, at: { type: 'integer' }, object: { type: ['object', 'null'] }, lastChange: { type: ['object', 'null'] } } },
         DataBlock: { type: 'object', required: ['room', 'at', 'id', 'seq', 'kind', 'name', 'settings', 'geometry'], properties: { id: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' }, settings: { type: 'object' }, geometry: { type: ['object', 'null'] } } },
       },
     },
