@@ -8,6 +8,9 @@ import fs from 'node:fs'
 import type { Writable } from 'node:stream'
 import { ExportError, exportRange, parseFormat, parseFps, parseInterpolation } from '../export/export-range.js'
 import { fdSink, streamSink } from '../export/byte-sink.js'
+import { LogGeometrySource } from '../export/log-geometry-source.js'
+import { LOG_FILE, SqliteEventLog } from '../log/sqlite-event-log.js'
+import path from 'node:path'
 import { LookupError } from '../projection/object-lookup.js'
 import { openDatabase } from '../projection/sql.js'
 import { TimeTravel } from '../projection/time-travel.js'
@@ -75,7 +78,8 @@ async function exportWith(f: ExportFlags, out: NodeJS.WritableStream & Writable,
   }
   const from = f.from !== undefined ? parseAt(f.from, 'from') : undefined
   const to = f.to !== undefined ? parseAt(f.to, 'to') : undefined
-  const file = projectionFile(f.data)
+  const dataDir = f.data
+  const file = projectionFile(dataDir)
   if (!fs.existsSync(file)) throw new UsageError(`no projection at ${file}: start the server (npm start) or run \`scenesync project --rebuild\``)
   const db = openDatabase(file, { readonly: true })
   // An export reads each page once: a small page cache keeps memory flat (the OS caches the file anyway).
@@ -83,6 +87,8 @@ async function exportWith(f: ExportFlags, out: NodeJS.WritableStream & Writable,
   const toStdout = target === '-'
   const partial = `${target}.partial`
   let fd: number | null = null
+  // glTF meshes: geometry bytes are read back from the log (read-only, beside a server).
+  const log = format === 'gltf' && fs.existsSync(path.join(dataDir, LOG_FILE)) ? SqliteEventLog.openReadOnly(dataDir) : null
   try {
     const tt = new TimeTravel(db)
     tt.requireRoom(room)
@@ -91,7 +97,7 @@ async function exportWith(f: ExportFlags, out: NodeJS.WritableStream & Writable,
     const started = Date.now()
     const summary = await exportRange(
       tt,
-      { room, format, ...(from ? { from } : {}), ...(to ? { to } : {}), ...(fps !== undefined ? { fps } : {}), ...(interpolation ? { interpolation } : {}) },
+      { room, format, ...(from ? { from } : {}), ...(to ? { to } : {}), ...(fps !== undefined ? { fps } : {}), ...(interpolation ? { interpolation } : {}), ...(log ? { geometry: new LogGeometrySource(tt, log, room) } : {}) },
       fd === null ? streamSink(out) : fdSink(fd),
       { onProgress: (done, total) => progress.update(done, total) },
     )
@@ -118,5 +124,6 @@ async function exportWith(f: ExportFlags, out: NodeJS.WritableStream & Writable,
     throw e
   } finally {
     db.close()
+    await log?.close()
   }
 }

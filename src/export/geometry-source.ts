@@ -1,9 +1,7 @@
 /**
- * The seam where meshes enter a glTF export. The transform log alone has no
- * geometry, so without a source every node is an empty (no mesh); once data
- * blocks with geometry are in the log and the projection, a source reads a
- * mesh object's geometry as of the range's start and the export puts it on
- * the node. Two objects that share a data block get the same MeshData object
+ * The seam where meshes enter a glTF export. Without a source every node is
+ * an empty (no mesh); log-geometry-source.ts reads a mesh object's geometry
+ * as of the range's start from the log, and the export puts it on the node. Two objects that share a data block get the same MeshData object
  * and share one glTF mesh.
  */
 import type { Document, Mesh } from '@gltf-transform/core'
@@ -19,7 +17,7 @@ export interface MeshData {
 
 export interface GeometrySource {
   /** The mesh `objectId` showed at position `seq`, or null when the log has none for it. */
-  meshAt(objectId: string, seq: number): MeshData | null
+  meshAt(objectId: string, seq: number): MeshData | null | Promise<MeshData | null>
 }
 
 export class MeshCache {

@@ -149,7 +149,8 @@ export async function writeGltf(samples: SampleStream, sink: ByteSink, range: Gl
   if (opts.geometry) {
     const meshes = new MeshCache(doc, buffer)
     for (const [id, o] of objects) {
-      const data = opts.geometry.meshAt(id, startSeq)
+      // As at the range's start; an object made within the range, as at its end.
+      const data = (await opts.geometry.meshAt(id, startSeq)) ?? (await opts.geometry.meshAt(id, samples.to))
       if (data) o.node.setMesh(meshes.meshFor(data))
     }
   }

@@ -49,7 +49,7 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
       throw e
     }
   }
-  const routeContext = { tt, authorize }
+  const routeContext = { tt, authorize, log: opts.log ?? null }
   const dataRoute = roomRoute(routeContext, /^\/rooms\/([^/]+)\/data\/[^/]+(?:\/geometry)?$/, ({ tt, url, res }) =>
     serveData(tt, opts.log ?? null, matchDataRoute(url.pathname)!, atParam(url, 'at'), url, res),
   )

@@ -6,6 +6,7 @@
  */
 import { SinkClosedError, type ByteSink, streamSink } from '../../export/byte-sink.js'
 import { FORMAT_FILES, exportRange, exportSpan, parseFormat, parseFps, parseInterpolation } from '../../export/export-range.js'
+import { LogGeometrySource } from '../../export/log-geometry-source.js'
 import { type Route, type RouteContext, atParam, roomRoute } from './room-route.js'
 
 /** Parquet row groups of this many rows keep each synchronous encoding step short on the server's thread. */
@@ -46,7 +47,7 @@ export function exportRoutes(ctx: RouteContext): Route[] {
       try {
         await exportRange(
           tt,
-          { room, format, ...(from ? { from } : {}), ...(to ? { to } : {}), ...(fps !== undefined ? { fps } : {}), ...(interpolation ? { interpolation } : {}), rowGroupRows: SERVER_ROW_GROUP_ROWS },
+          { room, format, ...(from ? { from } : {}), ...(to ? { to } : {}), ...(fps !== undefined ? { fps } : {}), ...(interpolation ? { interpolation } : {}), ...(format === 'gltf' && ctx.log ? { geometry: new LogGeometrySource(tt, ctx.log, room) } : {}), rowGroupRows: SERVER_ROW_GROUP_ROWS },
           sink,
           { signal: abort.signal },
         )

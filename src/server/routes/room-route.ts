@@ -7,6 +7,7 @@
 import type http from 'node:http'
 import { ExportError } from '../../export/export-range.js'
 import { LookupError } from '../../projection/object-lookup.js'
+import type { EventLog } from '../../log/event-log.js'
 import type { At, TimeTravel } from '../../projection/time-travel.js'
 
 export interface RouteContext {
@@ -14,6 +15,8 @@ export interface RouteContext {
   tt: TimeTravel | null
   /** Rejects with an error with a `status` (401, 403) when the request may not read the room. */
   authorize(req: http.IncomingMessage, room: string): Promise<unknown>
+  /** The log, where geometry bytes are read back from (glTF meshes); absent: nodes without meshes. */
+  log?: EventLog | null
 }
 
 /** Handles the request and returns true, or returns false when it is not this route's. */
