@@ -13,8 +13,10 @@
  * the benchmark runs from source (the process's RSS before the export is
  * reported too).
  *
- * The Blender history panel's figures (preview_ms, bake_100x1000_s) belong in
- * further phases: push them onto HISTORY_PHASES with the same context.
+ * - preview, bake: the Blender History panel in a headless Blender, reading
+ *   this log through a real server (bench/history-blender.ts): preview_ms
+ *   (1,000 objects, slider released to view layer evaluated) and
+ *   bake_100x1000_s (100 objects over the whole log).
  *
  * The log is the core benchmark's workload with one commit per entry, 16 ms
  * apart (the core benchmark appends flat out, so its entries share
@@ -33,6 +35,7 @@ import { SqliteEventLog } from '../src/log/sqlite-event-log.js'
 import { rebuildProjection } from '../src/projection/rebuild.js'
 import { openDatabase, type SqlDatabase } from '../src/projection/sql.js'
 import { TimeTravel } from '../src/projection/time-travel.js'
+import { blenderBake, blenderPreview } from './history-blender.js'
 import { makeWorkload } from './scene-workload.js'
 import { now, rng, round, summarize } from './stats.js'
 
@@ -208,9 +211,11 @@ export const HISTORY_PHASES: Array<[string, HistoryPhase]> = [
   ['timeline', timeline],
   ['gltf', gltf],
   ['parquet', parquet],
+  ['preview', blenderPreview],
+  ['bake', blenderBake],
 ]
 
-const TARGETS: Record<string, number> = { timeline_page_ms_p99: 20, parquet_1m_s: 10, parquet_1m_peak_rss_mb: 400 }
+const TARGETS: Record<string, number> = { timeline_page_ms_p99: 20, parquet_1m_s: 10, parquet_1m_peak_rss_mb: 400, preview_ms: 100, bake_100x1000_s: 3 }
 
 export async function runHistory(): Promise<Record<string, unknown>> {
   const transforms = Number(process.env.BENCH_TRANSFORMS ?? 1_000_000)

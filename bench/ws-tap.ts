@@ -2,7 +2,9 @@
  * A TCP proxy between a client and the scenesync server that counts what
  * crosses the wire, per direction: bytes, and WebSocket frames by kind (ping,
  * pong, and binary y-websocket messages by type: sync, awareness, ...). Used to
- * show what an idle session costs.
+ * show what an idle session costs, and that previewing history sends nothing.
+ * Plain HTTP requests through it (the history API shares the port) count as
+ * bytes, never as frames.
  */
 import net from 'node:net'
 
@@ -21,14 +23,23 @@ function emptyCount(): WireCount {
 class FrameCounter {
   private buf = Buffer.alloc(0)
   private upgraded = false
+  /** A plain HTTP exchange (the history API on the same port): bytes only, no frames. */
+  private plain = false
   count = emptyCount()
 
   feed(chunk: Buffer): void {
     this.count.bytes += chunk.length
+    if (this.plain) return
     this.buf = Buffer.concat([this.buf, chunk])
     if (!this.upgraded) {
       const end = this.buf.indexOf('\r\n\r\n')
       if (end < 0) return
+      const head = this.buf.subarray(0, end).toString('latin1')
+      if (!/^upgrade:\s*websocket/im.test(head)) {
+        this.plain = true
+        this.buf = Buffer.alloc(0)
+        return
+      }
       this.buf = this.buf.subarray(end + 4)
       this.upgraded = true
     }

@@ -23,9 +23,12 @@ if 'bpy' in locals():
     for _m in (core.xform, core.protocol, core.coalescer, core.shadow, core.inflight, core.adopt, core.capture, core.merge,  # noqa: F821
                core.undo, core.geometry, core.content_settings, core.content_world, core.content_sync,  # noqa: F821
                core.session, core.agent_process, core.colors, core.ids, core.world,  # noqa: F821
+               core.history_client, core.history_timeline, core.history_sampler, core.history_recording,  # noqa: F821
+               core.history_preview, core.history_restore,  # noqa: F821
                content.values, content.mesh, content.armature, content.curve, content.material,  # noqa: F821
                content.light, content.camera, content.collection, content, content.world, content.glue,  # noqa: F821
-               blender_world, props, ui_state, runtime, operators, panel, presence):  # noqa: F821
+               blender_world, props, ui_state, runtime, operators, panel, presence,  # noqa: F821
+               history_scene, history_geometry, history_bake, history_preview, history, history_play, history_jobs, history_ops, history_panel):  # noqa: F821
         importlib.reload(_m)
 
 import bpy  # noqa: E402
@@ -33,8 +36,9 @@ import bpy  # noqa: E402
 from . import core  # noqa: E402,F401
 from . import content  # noqa: E402,F401
 from . import blender_world, operators, panel, presence, props, runtime, ui_state  # noqa: E402,F401
+from . import history, history_ops, history_panel  # noqa: E402
 
-_MODULES = (props, content, operators, panel, presence, runtime)
+_MODULES = (props, content, operators, panel, presence, runtime, history_ops, history_panel, history)
 
 
 def pump():

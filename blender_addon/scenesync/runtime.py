@@ -37,6 +37,9 @@ session = Session()
 world = BlenderWorld()
 session.content.world = BlenderContent(world)
 handler_times = None      # a list while a benchmark measures the depsgraph handler
+# The History panel's hooks (history.py sets this when it registers): while it
+# shows the past, nothing is captured and the agent's messages are held ([B5]).
+history = None
 _state = {'in_undo': False, 'loading': False, 'last_selection_check': 0.0}
 
 
@@ -85,6 +88,8 @@ def connect(url: str, room: str, name: str, token: str = '', command: str = '', 
 
 
 def disconnect() -> None:
+    if history is not None:
+        history.leave()
     world.begin()
     session.disconnect()
 
@@ -93,12 +98,16 @@ def pump():
     """Applies queued agent output and sends held values; the timer's callback.
     Returns the delay before the next call, as bpy.app.timers expects."""
     try:
+        if history is not None:
+            history.tick()
         if session.connected:
             world.begin()
             if world.scene() is None:
                 session.end(f'The synced scene "{world.scene_name}" was deleted, so the session ended. '
                             'Press Connect to share the scene you are on now.')
                 world.unbind()
+            elif history is not None and history.holding():
+                history.hold(session)
             else:
                 session.pump(world)
                 _check_selection()
@@ -160,7 +169,7 @@ def _note_offline(depsgraph) -> None:
 
 @persistent
 def on_depsgraph_update(scene, depsgraph):
-    if _state['in_undo'] or _state['loading']:
+    if _state['in_undo'] or _state['loading'] or (history is not None and history.previewing()):
         return
     if not session.capturing:
         if session.base:
@@ -231,6 +240,8 @@ def on_undo_post(*_args):
         session.content.world.forget_pointers()
         if world.scene() is None:
             return
+        if history is not None and history.after_undo():
+            return
         if session.capturing:
             session.content.after_undo()
             after_undo(session, world)
@@ -246,6 +257,8 @@ def on_undo_post(*_args):
 def on_load_pre(*_args):
     _state['loading'] = True
     try:
+        if history is not None:
+            history.before_load()
         # The old file's last held values still go out before it is replaced.
         session.flush()
     except Exception:
@@ -262,6 +275,8 @@ def on_load_post(*_args):
         world.forget_pointers()
         session.content.world.forget_pointers()
         _after_load()
+        if history is not None:
+            history.after_load()
     except Exception:
         _report('after loading a file')
     session.changed = True
@@ -323,6 +338,8 @@ def _find_saved(target):
 
 @persistent
 def on_save_pre(*_args):
+    if history is not None:
+        history.before_save()
     if session.target is None or session.scene_id is None:
         return
     world.begin()

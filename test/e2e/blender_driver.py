@@ -190,7 +190,8 @@ def tick():
 NS = {'bpy': bpy, 'obj': obj, 'by_name': by_name, 'state': state, 'runtime': runtime, 'session': runtime.session,
       'PROP': PROP, 'math': math, 'tick': tick, 'time': time, 'RIG_ID': RIG_ID, 'read_xform': read_xform,
       'xclose': xclose, 'new_object': new_object, 'addon': ADDON, 'op': op, 'undo': undo, 'redo': redo,
-      'select_only': select_only, 'view3d': view3d, 'GUI': GUI, 'reset_scene': setup_scene, 'LOGGED': LOGGED}
+      'select_only': select_only, 'view3d': view3d, 'GUI': GUI, 'reset_scene': setup_scene, 'LOGGED': LOGGED,
+      'xf_json': xf_json}
 
 
 def until(expr, timeout):

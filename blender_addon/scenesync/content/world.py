@@ -64,6 +64,12 @@ class BlenderContent(ContentWorld):
     def _db(self, did):
         return (self._index if self._index is not None else self._build()).get(did)
 
+    def block(self, did):
+        """The data block holding ``did`` in this file, or None (the History
+        panel's stand-ins for deleted objects show it)."""
+        self.begin()
+        return self._db(did)
+
     def ensure(self, db):
         """The id of a data block we sync, giving it one if it has none (or a copied one)."""
         did = getattr(db, PROP)
