@@ -16,7 +16,7 @@ class SCENESYNC_OT_connect(bpy.types.Operator):
         if p is None:
             self.report({'ERROR'}, 'scenesync preferences are missing (is the add-on enabled?)')
             return {'CANCELLED'}
-        if not runtime.connect(p.server_url, p.room, p.display_name, p.token, p.agent_command):
+        if not runtime.connect(p.server_url, p.room, p.display_name, p.token, p.agent_command, p.node_executable):
             # The panel shows the whole message, wrapped, with a Copy button.
             self.report({'ERROR'}, runtime.session.error)
             return {'CANCELLED'}

@@ -21,17 +21,23 @@ class ScenesyncPreferences(bpy.types.AddonPreferences):
     token: StringProperty(name='Token', subtype='PASSWORD',
                           description='Access token (scenesync token ...); empty for a local server without auth')
     display_name: StringProperty(name='Display name', default=_user(), description='How others see you')
-    agent_command: StringProperty(name='Agent command', default='scenesync agent',
-                                  description='Command that starts the agent (split like a shell command line); '
-                                              '--url, --room and --name are appended')
+    node_executable: StringProperty(name='Node.js executable', default='', subtype='FILE_PATH',
+                                    description='Node.js 20 or later, which runs the agent inside this add-on; '
+                                                'empty: found on PATH or where installers put it')
+    agent_command: StringProperty(name='Agent command', default='',
+                                  description='Advanced: run this command as the agent instead of the one inside the add-on '
+                                              '(split like a shell command line; --url, --room and --name are appended)')
     sync_while_editing: BoolProperty(
         name='Sync while editing', default=False, update=lambda self, ctx: _sync_while_editing(self),
         description='Send mesh edits every half second while in edit mode, not only when leaving it')
 
     def draw(self, context):
         col = self.layout.column()
-        for p in ('server_url', 'room', 'token', 'display_name', 'agent_command', 'sync_while_editing'):
+        for p in ('server_url', 'room', 'token', 'display_name', 'node_executable', 'sync_while_editing'):
             col.prop(self, p)
+        adv = col.column()
+        adv.separator()
+        adv.prop(self, 'agent_command')
 
 
 def _sync_while_editing(p) -> None:

@@ -24,6 +24,9 @@ from .content import glue as content_glue
 from .content.world import BlenderContent
 from .core import agent_process, shadow
 from .core.session import Session
+
+# The installed add-on's own folder: the bundled agent sits in agent/ (read, never written).
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 from .core.undo import after_undo, recover_ids
 
 CONNECTED_INTERVAL = 0.01
@@ -55,7 +58,8 @@ def _bind(scene) -> str:
     return sid
 
 
-def connect(url: str, room: str, name: str, token: str = '', command: str = 'scenesync agent') -> bool:
+def connect(url: str, room: str, name: str, token: str = '', command: str = '', node: str = '') -> bool:
+    """Joins the room; `command` empty runs the agent inside the add-on with Node.js (`node`, else found)."""
     disconnect()
     world.begin()
     scene = bpy.context.scene
@@ -71,7 +75,7 @@ def connect(url: str, room: str, name: str, token: str = '', command: str = 'sce
             session.reset_base({}, target)
     session.scene_id = sid
     try:
-        agent = agent_process.start(command, url, room, name, token, file_id=sid)
+        agent = agent_process.start(command, url, room, name, token, file_id=sid, node=node, package_dir=PACKAGE_DIR)
     except agent_process.StartError as e:
         session.status, session.error = 'error', str(e)
         session.log(session.error)

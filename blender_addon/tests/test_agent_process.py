@@ -61,9 +61,10 @@ class AgentProcessTest(unittest.TestCase):
             AP.start('/nonexistent/scenesync agent', 'ws://h:1', 'r', 'n')
         self.assertIn("'/nonexistent/scenesync' was not found", str(e.exception))
         self.assertIn('Set the Agent command in the add-on preferences', str(e.exception))
+        # No command: the agent inside the add-on, which a source folder does not have.
         with self.assertRaises(AP.StartError) as e:
-            AP.start('  ', 'ws://h:1', 'r', 'n')
-        self.assertIn('The Agent command is empty', str(e.exception))
+            AP.start('  ', 'ws://h:1', 'r', 'n', package_dir='/nonexistent')
+        self.assertIn('has no agent inside', str(e.exception))
 
     def test_an_agent_that_cannot_find_its_script_says_what_to_set(self):
         msg = AP.exit_message(['node', 'x.js'], 1, ["Error: Cannot find module '/x.js'", '    at Module._resolveFilename'])

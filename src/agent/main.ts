@@ -1,19 +1,29 @@
 /**
- * `scenesync agent --url --room --token --name`: the process the Blender
- * add-on starts. Reads ops from stdin, writes messages to stdout, one JSON
- * object per line (docs/agent-protocol.md). A bad line gets an error line back;
- * the agent keeps running. It exits when stdin closes.
+ * The agent process the Blender add-on starts (`scenesync agent`, or the
+ * bundled agent in the add-on; flags in src/cli/agent.ts). Reads ops from
+ * stdin, writes messages to stdout, one JSON object per line
+ * (docs/agent-protocol.md). A bad line gets an error line back; the agent
+ * keeps running. It exits when stdin closes.
  */
 import crypto from 'node:crypto'
-import os from 'node:os'
 import path from 'node:path'
 import readline from 'node:readline'
-import { flag, parseArgs, UsageError } from '../cli/args.js'
 import type { Logger } from '../logger.js'
 import { Agent } from './agent.js'
 import { ProtocolError, parseLine, type Outbound } from './agent-protocol.js'
 
-export const AGENT_HELP = 'scenesync agent --url ws://host:port --room ROOM [--token T] [--name NAME] [--color CSS] [--journal-dir DIR] [--file-id ID] [--geometry-dir DIR]'
+export interface AgentRunOptions {
+  url: string
+  room: string
+  token?: string
+  name: string
+  color?: string
+  journalDir: string
+  /** The id of the Blender scene the session is bound to ('' for none): it names the journal. */
+  fileId: string
+  /** Where geometry too big for one message waits for its upload (default: <journalDir>/geometry). */
+  geometryDir?: string
+}
 
 const hash = (s: string) => crypto.createHash('sha256').update(s).digest('hex').slice(0, 16)
 
@@ -27,23 +37,17 @@ export function journalKey(url: string, room: string, fileId: string): string {
   return `${roomJournalKey(url, room)}-${hash(fileId)}`
 }
 
-export async function runAgent(argv: readonly string[], logger: Logger): Promise<number> {
-  const p = parseArgs(argv, { values: ['url', 'room', 'token', 'name', 'color', 'journal-dir', 'file-id', 'geometry-dir'] })
-  const url = flag(p, 'url', 'SCENESYNC_URL')
-  const room = flag(p, 'room', 'SCENESYNC_ROOM')
-  if (!url || !room) throw new UsageError(`--url and --room are required\n${AGENT_HELP}`)
-  const dir = flag(p, 'journal-dir', 'SCENESYNC_JOURNAL_DIR', path.join(os.homedir(), '.cache', 'scenesync'))
+export async function runAgent(o: AgentRunOptions, logger: Logger): Promise<number> {
+  const { url, room, token, color } = o
   const emit = (m: Outbound) => process.stdout.write(JSON.stringify(m) + '\n')
-  const token = flag(p, 'token', 'SCENESYNC_TOKEN')
-  const color = p.flags.get('color')
   const agent = new Agent({
     url,
     room,
-    name: flag(p, 'name', 'SCENESYNC_NAME', os.userInfo().username),
-    journalDir: dir,
-    journalKey: journalKey(url, room, p.flags.get('file-id') ?? ''),
+    name: o.name,
+    journalDir: o.journalDir,
+    journalKey: journalKey(url, room, o.fileId),
     roomJournalKey: roomJournalKey(url, room),
-    geometryDir: flag(p, 'geometry-dir', 'SCENESYNC_GEOMETRY_DIR', path.join(dir, 'geometry')),
+    geometryDir: o.geometryDir ?? path.join(o.journalDir, 'geometry'),
     emit,
     logger,
     ...(token ? { token } : {}),

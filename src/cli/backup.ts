@@ -13,10 +13,18 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { LOG_FILE, SqliteEventLog, cursorToSeq } from '../log/sqlite-event-log.js'
 import { backupDatabase, openDatabase } from '../projection/sql.js'
-import { UsageError, flag, parseArgs } from './args.js'
+import { Command, Option } from 'commander'
+import { UsageError } from './args.js'
 import { DEFAULT_DATA, projectionFile } from './data-folder.js'
 
-export const BACKUP_HELP = 'scenesync backup DEST [--data ./data]   online copy of the log and projection into the new folder DEST'
+export function backupCommand(action: (dest: string, data: string) => Promise<void>): Command {
+  return new Command('backup')
+    .summary('online copy of the log and projection')
+    .description('An online copy of the log and projection into the new folder DEST, while a server runs; prints the log position the copy is consistent at. Restore: stop the server, move the data folder aside, copy DEST in its place (docs/operations.md).')
+    .argument('<dest>', 'a new (or empty) folder')
+    .addOption(new Option('--data <dir>', 'the data folder').env('SCENESYNC_DATA').default(DEFAULT_DATA))
+    .action((dest: string, f: { data: string }) => action(dest, f.data))
+}
 
 export interface BackupResult {
   dest: string
@@ -27,11 +35,7 @@ export interface BackupResult {
   projectionSeq: number | null
 }
 
-export async function runBackup(argv: readonly string[]): Promise<BackupResult> {
-  const p = parseArgs(argv, { values: ['data'] })
-  const [dest, ...extra] = p.positional
-  if (!dest || extra.length > 0) throw new UsageError(BACKUP_HELP)
-  const data = flag(p, 'data', 'SCENESYNC_DATA', DEFAULT_DATA)
+export async function runBackup(dest: string, data: string): Promise<BackupResult> {
   const logPath = path.join(data, LOG_FILE)
   if (!fs.existsSync(logPath)) throw new UsageError(`no event log at ${logPath}: is --data the server's data folder?`)
   if (fs.existsSync(dest) && (!fs.statSync(dest).isDirectory() || fs.readdirSync(dest).length > 0)) {

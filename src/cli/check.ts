@@ -16,10 +16,25 @@ import { checkUpdate } from '../log/update-format.js'
 import { type ProjectionDigest, digestProjection } from '../projection/digest.js'
 import { Projector } from '../projection/projector.js'
 import { openDatabase } from '../projection/sql.js'
-import { UsageError, flag, parseArgs } from './args.js'
+import { Command, Option } from 'commander'
+import { UsageError } from './args.js'
 import { DEFAULT_DATA, projectionFile } from './data-folder.js'
 
-export const CHECK_HELP = 'scenesync check [--data ./data] [--tmp DIR]   integrity of the log and projection (exit 6 if damaged)'
+export interface CheckFlags {
+  data: string
+  tmp: string
+}
+
+export function checkCommand(action: (f: CheckFlags) => Promise<void>): Command {
+  return new Command('check')
+    .summary('integrity of the log and projection')
+    .description(
+      "The data folder's integrity, beside a running server or not: SQLite's integrity check on both files, every log entry read back, the projection compared with a rebuild of the log (rows and a hash per table). Prints what it found; exit 6 if anything is damaged or differs.",
+    )
+    .addOption(new Option('--data <dir>', 'the data folder').env('SCENESYNC_DATA').default(DEFAULT_DATA))
+    .option('--tmp <dir>', 'where the comparison rebuild is written', os.tmpdir())
+    .action((f: CheckFlags) => action(f))
+}
 
 export const CHECK_OK = 0
 export const CHECK_DAMAGED = 6
@@ -74,10 +89,8 @@ function compare(live: ProjectionDigest, rebuilt: ProjectionDigest): string[] {
   return out
 }
 
-export async function runCheck(argv: readonly string[], out: (line: string) => void): Promise<number> {
-  const p = parseArgs(argv, { values: ['data', 'tmp'] })
-  if (p.positional.length > 0) throw new UsageError(CHECK_HELP)
-  const data = flag(p, 'data', 'SCENESYNC_DATA', DEFAULT_DATA)
+export async function runCheck(f: CheckFlags, out: (line: string) => void): Promise<number> {
+  const data = f.data
   const logPath = path.join(data, LOG_FILE)
   const projPath = projectionFile(data)
   if (!fs.existsSync(logPath)) throw new UsageError(`no event log at ${logPath}: is --data the server's data folder?`)
@@ -112,7 +125,7 @@ export async function runCheck(argv: readonly string[], out: (line: string) => v
   } else out(`${projPath}: ok (integrity_check)`)
 
   if (log && summary && summary.problems.length === 0 && projCheck?.ok) {
-    const differences = await compareWithRebuild(log, projPath, summary, flag(p, 'tmp', undefined, os.tmpdir()))
+    const differences = await compareWithRebuild(log, projPath, summary, f.tmp)
     if (differences.ok) out(differences.line)
     else {
       damaged = true

@@ -14,45 +14,71 @@ import path from 'node:path'
 import { LookupError } from '../projection/object-lookup.js'
 import { openDatabase } from '../projection/sql.js'
 import { TimeTravel } from '../projection/time-travel.js'
-import { UsageError, flag, parseArgs, parseAt } from './args.js'
+import { Command, Option } from 'commander'
+import { UsageError, parseAt } from './args.js'
+import { epilog, prepare, required, run } from './command-line.js'
 import { DEFAULT_DATA, projectionFile } from './data-folder.js'
 import { ProgressLine } from './progress-line.js'
 import { localTime } from './table.js'
 
-export const EXPORT_HELP = `scenesync export --room R [--from SEQ|TIME] [--to SEQ|TIME] --format gltf|csv|parquet --out FILE [--data DIR]
-  A time range of a room as a file (both ends included; default: all of history).
-  gltf     glTF 2.0 binary (.glb): the nodes as at --from, one animation with a key at each
-           log entry's time; --fps N keys at a fixed rate instead (each key holds the latest
-           entry at or before its time); --interpolation step (default, exact) or linear
+interface ExportFlags {
+  room: string
+  from?: string
+  to?: string
+  format?: string
+  out: string
+  fps?: string
+  interpolation?: string
+  data: string
+}
+
+type Err = NodeJS.WritableStream & { isTTY?: boolean }
+
+export function exportCommand(out: NodeJS.WritableStream & Writable, err: Err): Command {
+  const cmd = new Command('export')
+    .summary('a time range as a glTF, CSV or Parquet file')
+    .description('A time range of a room as a file (both ends included; default: all of history).')
+    .usage('--room R [--from SEQ|TIME] [--to SEQ|TIME] --format gltf|csv|parquet --out FILE [--data DIR]')
+    .addOption(required(new Option('--room <room>', 'the room')))
+    .option('--from <seq|time>', 'the start of the range (default: the start of history)')
+    .option('--to <seq|time>', 'the end of the range (default: now)')
+    .option('--format <format>', 'gltf, csv or parquet')
+    .addOption(required(new Option('--out <file>', 'the file to write, or - for stdout')))
+    .option('--fps <n>', 'gltf: keys at a fixed rate instead of at each log entry (each key holds the latest entry at or before its time)')
+    .option('--interpolation <kind>', 'gltf: step (default, exact) or linear')
+    .addOption(new Option('--data <dir>', 'the data folder').env('SCENESYNC_DATA').default(DEFAULT_DATA))
+    .action((f: ExportFlags) => exportWith(f, out, err))
+  return epilog(
+    cmd,
+    `  gltf     glTF 2.0 binary (.glb): the nodes as at --from, one animation with a key at each
+           log entry's time
   csv      one row per sample (object and pose-bone rows), for pandas, DuckDB, spreadsheets
   parquet  the same rows as Parquet
-  --out -  writes to stdout
-  Columns, axes and importing into Blender and Godot: docs/export.md`
+Columns, axes and importing into Blender and Godot: docs/export.md`,
+  )
+}
 
 const EXPORT_CACHE_KIB = Number(process.env.SCENESYNC_EXPORT_CACHE_KIB ?? 16_384)
 
-export async function runExport(argv: readonly string[], out: NodeJS.WritableStream & Writable, err: NodeJS.WritableStream & { isTTY?: boolean }): Promise<void> {
-  if (argv.some((a) => a === '--help' || a === '-h')) {
-    out.write(EXPORT_HELP + '\n')
-    return
-  }
-  const p = parseArgs(argv, { values: ['room', 'from', 'to', 'format', 'out', 'fps', 'interpolation', 'data'] })
-  if (p.positional.length > 0) throw new UsageError(`unexpected ${JSON.stringify(p.positional[0])}\n\n${EXPORT_HELP}`)
-  const room = p.flags.get('room')
-  const target = p.flags.get('out')
-  if (!room) throw new UsageError(`--room is required\n\n${EXPORT_HELP}`)
-  if (!target) throw new UsageError(`--out is required (a file, or - for stdout)\n\n${EXPORT_HELP}`)
+/** `scenesync export ...` with its words after `export` (help goes to `out`). */
+export async function runExport(argv: readonly string[], out: NodeJS.WritableStream & Writable, err: Err): Promise<void> {
+  const root = prepare(new Command('scenesync').addCommand(exportCommand(out, err)), { out: (s) => out.write(s) })
+  await run(root, ['export', ...argv])
+}
+
+async function exportWith(f: ExportFlags, out: NodeJS.WritableStream & Writable, err: Err): Promise<void> {
+  const { room, out: target } = f
   let format, fps, interpolation
   try {
-    format = parseFormat(p.flags.get('format'))
-    fps = parseFps(p.flags.get('fps'))
-    interpolation = parseInterpolation(p.flags.get('interpolation'))
+    format = parseFormat(f.format ?? null)
+    fps = parseFps(f.fps ?? null)
+    interpolation = parseInterpolation(f.interpolation ?? null)
   } catch (e) {
     throw new UsageError(`--${(e as Error).message}`)
   }
-  const from = p.flags.has('from') ? parseAt(p.flags.get('from')!, 'from') : undefined
-  const to = p.flags.has('to') ? parseAt(p.flags.get('to')!, 'to') : undefined
-  const dataDir = flag(p, 'data', 'SCENESYNC_DATA', DEFAULT_DATA)
+  const from = f.from !== undefined ? parseAt(f.from, 'from') : undefined
+  const to = f.to !== undefined ? parseAt(f.to, 'to') : undefined
+  const dataDir = f.data
   const file = projectionFile(dataDir)
   if (!fs.existsSync(file)) throw new UsageError(`no projection at ${file}: start the server (npm start) or run \`scenesync project --rebuild\``)
   const db = openDatabase(file, { readonly: true })

@@ -2,9 +2,33 @@
 import { cursorToSeq } from '../log/sqlite-event-log.js'
 import type { Logger } from '../logger.js'
 import { rebuildProjection } from '../projection/rebuild.js'
-import { UsageError, flag, parseArgs } from './args.js'
+import { Command, Option } from 'commander'
+import { UsageError } from './args.js'
+import { logLevelOption } from './command-line.js'
 import { DEFAULT_DATA, projectionFile } from './data-folder.js'
 import { openStore, parseStore } from './open-store.js'
+
+export interface ProjectFlags {
+  rebuild?: boolean
+  data: string
+  store: string
+  logLevel: string
+}
+
+export function projectCommand(action: (f: ProjectFlags) => Promise<void>): Command {
+  return new Command('project')
+    .summary('rebuild the projection from the log')
+    .description('Rebuilds the projection from the log, with a progress bar; refused (exit 3) while a server owns the projection.')
+    .usage('--rebuild [--data DIR] [--store sqlite|fdb[:clusterfile]]')
+    .option('--rebuild', 'rebuild the projection from the log (required: the only thing this command does)')
+    .addOption(new Option('--data <dir>', 'the data folder').env('SCENESYNC_DATA').default(DEFAULT_DATA))
+    .addOption(new Option('--store <store>', 'the event log: sqlite, fdb or fdb:<cluster file>').env('SCENESYNC_STORE').default('sqlite'))
+    .addOption(logLevelOption())
+    .action((f: ProjectFlags) => {
+      if (!f.rebuild) throw new UsageError('scenesync project --rebuild [--data DIR] [--store sqlite|fdb[:clusterfile]]')
+      return action(f)
+    })
+}
 
 export function progressBar(done: number, total: number, startedMs: number, width = 30): string {
   const rate = done / Math.max(0.001, (Date.now() - startedMs) / 1000)
@@ -14,11 +38,9 @@ export function progressBar(done: number, total: number, startedMs: number, widt
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(f * 100).toFixed(1)}% ${done}/${total} entries (${Math.round(rate)}/s)`
 }
 
-export async function runProject(argv: readonly string[], err: NodeJS.WriteStream, logger: Logger): Promise<void> {
-  const p = parseArgs(argv, { values: ['data', 'store'], booleans: ['rebuild'] })
-  if (!p.bools.has('rebuild')) throw new UsageError('scenesync project --rebuild [--data DIR] [--store sqlite|fdb[:clusterfile]]')
-  const data = flag(p, 'data', 'SCENESYNC_DATA', DEFAULT_DATA)
-  const spec = parseStore(flag(p, 'store', 'SCENESYNC_STORE', 'sqlite'))
+export async function runProject(f: ProjectFlags, err: NodeJS.WritableStream & { isTTY?: boolean }, logger: Logger): Promise<void> {
+  const data = f.data
+  const spec = parseStore(f.store)
   const log = await openStore(spec, data, logger)
   try {
     const head = await log.head()

@@ -7,92 +7,104 @@
  * answer.
  */
 import fs from 'node:fs'
+import { Command, Option } from 'commander'
 import { LookupError } from '../projection/object-lookup.js'
 import { openDatabase } from '../projection/sql.js'
 import { type At, type SceneObject, TimeTravel } from '../projection/time-travel.js'
-import { type Parsed, UsageError, flag, parseArgs, parseAt } from './args.js'
+import { UsageError, parseAt } from './args.js'
+import { epilog, prepare, required, runSync } from './command-line.js'
 import { DEFAULT_DATA, projectionFile } from './data-folder.js'
 import { localTime, named, renderTable, rotationText, vec, xformCells, zoneName } from './table.js'
 
-const COMMON = `  --room R         the room (required)
-  --json           JSON instead of a table
-  --data DIR       the data folder (default ./data, or $SCENESYNC_DATA)
-A point of history is a log position (digits) or a date/time such as 2026-11-24T10:00:00Z.`
+const POINT = 'A point of history is a log position (digits) or a date/time such as 2026-11-24T10:00:00Z.'
 
-export const QUERY_SUBCOMMAND_HELP: Record<string, string> = {
-  scene: `scenesync query scene --room R [--at SEQ|TIME] [--json] [--data DIR]
-  The scene now, or as it was at a point of history: every object with its type, parent,
-  location, rotation and scale, and each armature's pose bones.
-  --at SEQ|TIME    the point of history (default: now)
-${COMMON}`,
-  path: `scenesync query path --room R --object ID|NAME [--from SEQ|TIME] [--to SEQ|TIME] [--json] [--data DIR]
-  One object's changes over a range, its pose bones' too: who changed what, when, and the
-  values after each change.
-  --object ID|NAME the object's id or its name; a name several objects have is an error
-                   that lists them (pass the id then)
-  --from, --to     the range, both included (default: all of history)
-${COMMON}`,
-  diff: `scenesync query diff --room R [--from SEQ|TIME] [--to SEQ|TIME] [--json] [--data DIR]
-  What differs between two points: objects added and removed, and each changed field
-  (location, rotation, scale, name, parent, visibility, pose bones) before and after.
-  --from, --to     the two points (default: the start of history and now)
-${COMMON}`,
-  changes: `scenesync query changes --room R [--from SEQ|TIME] [--to SEQ|TIME] [--object ID|NAME] [--json] [--data DIR]
-  Who changed what, when: one line per object changed by each log entry.
-  --from, --to     the range, both included (default: all of history)
-  --object ID|NAME only this object's changes
-${COMMON}`,
+interface QueryFlags {
+  room: string
+  json?: boolean
+  data: string
+  at?: string
+  from?: string
+  to?: string
+  object?: string
 }
 
-export const QUERY_HELP = `scenesync query <scene|path|diff|changes> --room R [options] [--json] [--data DIR]
-  scene    the scene now, or --at SEQ|TIME
-  path     one object's changes: --object ID|NAME [--from SEQ|TIME] [--to SEQ|TIME]
-  diff     what differs between --from and --to (default: start and now)
-  changes  who changed what, when: [--from] [--to] [--object]
-  scenesync query <subcommand> --help   explains one`
+type Sub = 'scene' | 'path' | 'diff' | 'changes'
 
-const FLAGS: Record<string, string[]> = {
-  scene: ['room', 'at', 'data'],
-  path: ['room', 'object', 'from', 'to', 'data'],
-  diff: ['room', 'from', 'to', 'data'],
-  changes: ['room', 'from', 'to', 'object', 'data'],
+const SUBCOMMANDS: Record<Sub, { usage: string; summary: string; description: string; flags: (c: Command) => Command }> = {
+  scene: {
+    usage: '--room R [--at SEQ|TIME] [--json] [--data DIR]',
+    summary: 'the scene now, or --at SEQ|TIME',
+    description: "The scene now, or as it was at a point of history: every object with its type, parent, location, rotation and scale, and each armature's pose bones.",
+    flags: (c) => c.option('--at <seq|time>', 'the point of history (default: now)'),
+  },
+  path: {
+    usage: '--room R --object ID|NAME [--from SEQ|TIME] [--to SEQ|TIME] [--json] [--data DIR]',
+    summary: "one object's changes: --object ID|NAME [--from SEQ|TIME] [--to SEQ|TIME]",
+    description: "One object's changes over a range, its pose bones' too: who changed what, when, and the values after each change.",
+    flags: (c) =>
+      c
+        .addOption(required(new Option('--object <id|name>', "the object's id or its name; a name several objects have is an error that lists them (pass the id then)")))
+        .option('--from <seq|time>', 'the start of the range, included (default: the start of history)')
+        .option('--to <seq|time>', 'the end of the range, included (default: now)'),
+  },
+  diff: {
+    usage: '--room R [--from SEQ|TIME] [--to SEQ|TIME] [--json] [--data DIR]',
+    summary: 'what differs between --from and --to (default: start and now)',
+    description: 'What differs between two points: objects added and removed, and each changed field (location, rotation, scale, name, parent, visibility, pose bones) before and after.',
+    flags: (c) => c.option('--from <seq|time>', 'the first point (default: the start of history)').option('--to <seq|time>', 'the second point (default: now)'),
+  },
+  changes: {
+    usage: '--room R [--from SEQ|TIME] [--to SEQ|TIME] [--object ID|NAME] [--json] [--data DIR]',
+    summary: 'who changed what, when: [--from] [--to] [--object]',
+    description: 'Who changed what, when: one line per object changed by each log entry.',
+    flags: (c) =>
+      c
+        .option('--from <seq|time>', 'the start of the range, included (default: the start of history)')
+        .option('--to <seq|time>', 'the end of the range, included (default: now)')
+        .option('--object <id|name>', "only this object's changes"),
+  },
 }
 
-const isHelp = (a: string) => a === '--help' || a === '-h'
-
-function at(p: Parsed, name: string): At | undefined {
-  const raw = p.flags.get(name)
+function at(raw: string | undefined, name: string): At | undefined {
   return raw === undefined ? undefined : parseAt(raw, name)
 }
 
-export function runQuery(argv: readonly string[], out: (s: string) => void, note: (s: string) => void = (s) => process.stderr.write(s + '\n')): void {
-  const [what, ...rest] = argv
-  if (what === undefined) throw new UsageError(QUERY_HELP)
-  if (isHelp(what) || what === 'help') return out(QUERY_HELP)
-  const help = QUERY_SUBCOMMAND_HELP[what]
-  if (!help) throw new UsageError(`unknown query ${JSON.stringify(what)}\n\n${QUERY_HELP}`)
-  if (rest.some(isHelp)) return out(help)
-  let p: Parsed
-  try {
-    p = parseArgs(rest, { values: FLAGS[what]!, booleans: ['json'] })
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${help}`)
+export function queryCommand(out: (s: string) => void, note: (s: string) => void = (s) => process.stderr.write(s + '\n')): Command {
+  const query = new Command('query')
+    .summary('time-travel reads of the projection')
+    .description('Time-travel reads of the projection, as tables or JSON. Opens the projection read-only, so it runs beside a server.')
+    .usage('<scene|path|diff|changes> --room R [options] [--json] [--data DIR]')
+  for (const what of Object.keys(SUBCOMMANDS) as Sub[]) {
+    const s = SUBCOMMANDS[what]
+    const sub = s
+      .flags(new Command(what).summary(s.summary).description(s.description).usage(s.usage).addOption(required(new Option('--room <room>', 'the room'))))
+      .option('--json', 'JSON instead of a table')
+      .addOption(new Option('--data <dir>', 'the data folder').env('SCENESYNC_DATA').default(DEFAULT_DATA))
+      .action((f: QueryFlags) => runOne(what, f, out, note))
+    query.addCommand(epilog(sub, POINT))
   }
-  if (p.positional.length > 0) throw new UsageError(`unexpected ${JSON.stringify(p.positional[0])}\n\n${help}`)
-  const room = p.flags.get('room')
-  if (!room) throw new UsageError(`--room is required\n\n${help}`)
-  const file = projectionFile(flag(p, 'data', 'SCENESYNC_DATA', DEFAULT_DATA))
+  return epilog(query, `${POINT}\nscenesync query <subcommand> --help   explains one`)
+}
+
+/** `scenesync query ...` with its words after `query`; prints through `out` (help too), notes through `note`. */
+export function runQuery(argv: readonly string[], out: (s: string) => void, note?: (s: string) => void): void {
+  const root = prepare(new Command('scenesync').addCommand(queryCommand(out, note)), { out: (s) => out(s.replace(/\n$/, '')) })
+  runSync(root, ['query', ...argv])
+}
+
+function runOne(what: Sub, f: QueryFlags, out: (s: string) => void, note: (s: string) => void): void {
+  const file = projectionFile(f.data)
   if (!fs.existsSync(file)) throw new UsageError(`no projection at ${file}: start the server (npm start) or run \`scenesync project --rebuild\``)
   const db = openDatabase(file, { readonly: true })
   try {
     const tt = new TimeTravel(db)
-    const q = new Query(tt, room, p.bools.has('json'), out, note)
+    const q = new Query(tt, f.room, f.json === true, out, note)
     try {
-      tt.requireRoom(room)
-      if (what === 'scene') q.scene(at(p, 'at'))
-      else if (what === 'path') q.path(p.flags.get('object'), at(p, 'from'), at(p, 'to'))
-      else if (what === 'diff') q.diff(at(p, 'from'), at(p, 'to'))
-      else q.changes(at(p, 'from'), at(p, 'to'), p.flags.get('object'))
+      tt.requireRoom(f.room)
+      if (what === 'scene') q.scene(at(f.at, 'at'))
+      else if (what === 'path') q.path(f.object!, at(f.from, 'from'), at(f.to, 'to'))
+      else if (what === 'diff') q.diff(at(f.from, 'from'), at(f.to, 'to'))
+      else q.changes(at(f.from, 'from'), at(f.to, 'to'), f.object)
     } catch (e) {
       if (e instanceof LookupError) throw new UsageError(e.message)
       throw e
@@ -117,8 +129,7 @@ class Query {
     return t === undefined ? `#${seq}` : `#${seq} (${localTime(t)})`
   }
 
-  private object(ref: string | undefined): { id: string; name: string | null } {
-    if (!ref) throw new UsageError(`--object is required\n\n${QUERY_SUBCOMMAND_HELP.path}`)
+  private object(ref: string): { id: string; name: string | null } {
     const o = this.tt.resolveObject(this.room, ref)
     if (o.by === 'last-name') this.note(`note: ${JSON.stringify(ref)} is the last name of a deleted object, ${o.id}`)
     if (o.by === 'former-name') this.note(`note: ${JSON.stringify(ref)} is a former name of ${JSON.stringify(o.name)}, ${o.id}`)
@@ -143,7 +154,7 @@ class Query {
     this.out(renderTable(['object', 'id', 'type', 'parent', 'location', 'rotation', 'scale', 'visible', 'changed'], rows))
   }
 
-  path(ref: string | undefined, from: At | undefined, to: At | undefined): void {
+  path(ref: string, from: At | undefined, to: At | undefined): void {
     const o = this.object(ref)
     const points = this.tt.objectPath(this.room, o.id, from, to)
     const bones = this.tt.bonePath(this.room, o.id, from, to)

@@ -15,16 +15,96 @@ import { Projector } from '../projection/projector.js'
 import { openDatabase } from '../projection/sql.js'
 import { DEFAULT_LIMITS } from '../server/connection.js'
 import { SyncServer } from '../server/sync-server.js'
-import { flag, intFlag, parseArgs } from './args.js'
+import { TokenVerifier } from '../server/tokens.js'
+import { Command, Option } from 'commander'
+import { nonNegativeInt } from './args.js'
+import { type HelpOutput, epilog, logLevelOption, prepare, runSync } from './command-line.js'
 import { DEFAULT_DATA, projectionFile } from './data-folder.js'
-import { openStore, parseStore } from './open-store.js'
+import { type StoreSpec, openStore, parseStore } from './open-store.js'
 
-export const SERVE_HELP = `scenesync serve [--host 127.0.0.1] [--port 1234] [--data ./data] [--store sqlite|fdb[:clusterfile]] [--secret S]
-  [--max-message-bytes N] [--updates-per-second N] [--connections-per-room N] [--skip-check]
-  [--unload-after-ms N]  (how long a room with no connections stays loaded; default 30000)
-  On start the log and projection files are checked (header, size, SQLite's quick_check);
-  a damaged one stops it with exit code 6. --skip-check leaves out quick_check (very large files).
-  environment: SCENESYNC_HOST, SCENESYNC_PORT, SCENESYNC_DATA, SCENESYNC_STORE, SCENESYNC_SECRET`
+export interface ServeOptions {
+  host: string
+  port: number
+  data: string
+  store: StoreSpec
+  secret: string | null
+  /** An identity provider's keys: a JSON Web Key Set file, or a PEM public key. */
+  jwks?: string
+  publicKey?: string
+  issuer?: string
+  audience?: string
+  maxMessageBytes: number
+  updatesPerSecond: number
+  connectionsPerRoom: number
+  skipCheck: boolean
+  /** How long a room with no connections stays loaded. */
+  unloadAfterMs: number
+}
+
+interface ServeFlags extends Omit<ServeOptions, 'secret' | 'store'> {
+  store: string
+  secret?: string
+  logLevel: string
+}
+
+/** `scenesync serve`'s flags; `action` gets them checked. */
+export function serveCommand(action: (o: ServeOptions, flags: { logLevel: string }) => Promise<void> | void): Command {
+  const cmd = new Command('serve')
+    .summary('the server with the event log and the projection')
+    .description('The sync server (y-websocket protocol, the room is the URL path), the event log and the projector, with the HTTP API on the same port.')
+    .usage('[--host 127.0.0.1] [--port 1234] [--data ./data] [--store sqlite|fdb[:clusterfile]] [--secret S] [options]')
+    .addOption(new Option('--host <host>', 'address to listen on; any other than loopback needs --secret').env('SCENESYNC_HOST').default('127.0.0.1'))
+    .addOption(new Option('--port <n>', 'port for WebSocket and HTTP (0: any free port)').env('SCENESYNC_PORT').default(1234).argParser(nonNegativeInt))
+    .addOption(new Option('--data <dir>', 'the data folder: log.sqlite and projection.sqlite').env('SCENESYNC_DATA').default(DEFAULT_DATA))
+    .addOption(new Option('--store <store>', 'the event log: sqlite (embedded), fdb or fdb:<cluster file>').env('SCENESYNC_STORE').default('sqlite'))
+    .addOption(new Option('--secret <s>', 'HS256 secret for tokens (scenesync token); without a secret or keys, a loopback server runs without auth').env('SCENESYNC_SECRET'))
+    .addOption(new Option('--jwks <file>', "also accept tokens signed with these keys: an identity provider's JSON Web Key Set (RS256, ES256, EdDSA)").env('SCENESYNC_JWKS'))
+    .addOption(new Option('--public-key <file>', 'also accept tokens signed with this key: a PEM public key or certificate (RS256, ES256, EdDSA)').env('SCENESYNC_PUBLIC_KEY'))
+    .addOption(new Option('--issuer <iss>', 'tokens must carry this iss claim').env('SCENESYNC_TOKEN_ISSUER'))
+    .addOption(new Option('--audience <aud>', 'tokens must carry this aud claim').env('SCENESYNC_TOKEN_AUDIENCE'))
+    .addOption(new Option('--max-message-bytes <n>', 'largest message a client may send').env('SCENESYNC_MAX_MESSAGE_BYTES').default(DEFAULT_LIMITS.maxMessageBytes).argParser(nonNegativeInt))
+    .addOption(new Option('--updates-per-second <n>', 'updates (and sync requests) a connection may send per second').env('SCENESYNC_UPDATES_PER_SECOND').default(DEFAULT_LIMITS.updatesPerSecond).argParser(nonNegativeInt))
+    .addOption(new Option('--connections-per-room <n>', 'connections one room may hold').env('SCENESYNC_CONNECTIONS_PER_ROOM').default(DEFAULT_LIMITS.connectionsPerRoom).argParser(nonNegativeInt))
+    .addOption(new Option('--unload-after-ms <n>', 'how long a room with no connections stays loaded').env('SCENESYNC_UNLOAD_AFTER_MS').default(30_000).argParser(nonNegativeInt))
+    .option('--skip-check', "leave out SQLite's quick_check of the data files at start (very large files)")
+    .addOption(logLevelOption())
+    // Not async: a bad value throws here, synchronously, also when parsed with runSync.
+    .action((f: ServeFlags) =>
+      action(
+        {
+          host: f.host,
+          port: f.port,
+          data: f.data,
+          store: parseStore(f.store),
+          secret: f.secret ?? null,
+          ...(f.jwks ? { jwks: f.jwks } : {}),
+          ...(f.publicKey ? { publicKey: f.publicKey } : {}),
+          ...(f.issuer ? { issuer: f.issuer } : {}),
+          ...(f.audience ? { audience: f.audience } : {}),
+          maxMessageBytes: f.maxMessageBytes,
+          updatesPerSecond: f.updatesPerSecond,
+          connectionsPerRoom: f.connectionsPerRoom,
+          skipCheck: f.skipCheck === true,
+          unloadAfterMs: f.unloadAfterMs,
+        },
+        { logLevel: f.logLevel },
+      ),
+    )
+  return epilog(
+    cmd,
+    `On start the log and projection files are checked (header, size, SQLite's quick_check);
+a damaged one stops it with exit code 6. SIGINT or SIGTERM stop it gracefully.`,
+  )
+}
+
+/** `scenesync serve` flags as options (tests and tools that start a server in their own process). */
+export function parseServe(argv: readonly string[]): ServeOptions {
+  let out: ServeOptions | undefined
+  const root = prepare(new Command('scenesync').addCommand(serveCommand((o) => void (out = o))), { out: () => {} } satisfies HelpOutput)
+  runSync(root, ['serve', ...argv])
+  if (!out) throw new Error('scenesync serve: no options parsed')
+  return out
+}
 
 export interface Running {
   url: string
@@ -41,21 +121,16 @@ function checkDataFiles(data: string, embeddedLog: boolean, skipQuickCheck: bool
   verifySqliteFile(projectionFile(data), depth, 'the projection can be rebuilt from the log: `scenesync project --rebuild`')
 }
 
-export async function startServe(argv: readonly string[], logger: Logger): Promise<Running> {
-  const p = parseArgs(argv, { values: ['host', 'port', 'data', 'store', 'secret', 'max-message-bytes', 'updates-per-second', 'connections-per-room', 'unload-after-ms'], booleans: ['skip-check'] })
-  const host = flag(p, 'host', 'SCENESYNC_HOST', '127.0.0.1')
-  const port = intFlag(p, 'port', 'SCENESYNC_PORT', 1234)
-  const data = flag(p, 'data', 'SCENESYNC_DATA', DEFAULT_DATA)
-  const store = parseStore(flag(p, 'store', 'SCENESYNC_STORE', 'sqlite'))
-  const secret = flag(p, 'secret', 'SCENESYNC_SECRET') ?? null
-  const limits = {
-    maxMessageBytes: intFlag(p, 'max-message-bytes', 'SCENESYNC_MAX_MESSAGE_BYTES', DEFAULT_LIMITS.maxMessageBytes),
-    updatesPerSecond: intFlag(p, 'updates-per-second', 'SCENESYNC_UPDATES_PER_SECOND', DEFAULT_LIMITS.updatesPerSecond),
-    connectionsPerRoom: intFlag(p, 'connections-per-room', 'SCENESYNC_CONNECTIONS_PER_ROOM', DEFAULT_LIMITS.connectionsPerRoom),
-  }
-  const unloadAfterMs = intFlag(p, 'unload-after-ms', 'SCENESYNC_UNLOAD_AFTER_MS', 30_000)
+export async function startServe(options: ServeOptions | readonly string[], logger: Logger): Promise<Running> {
+  const o = Array.isArray(options) ? parseServe(options) : (options as ServeOptions)
+  const { host, port, data, store } = o
+  const keys = { secret: o.secret, ...(o.jwks ? { jwksFile: o.jwks } : {}), ...(o.publicKey ? { publicKeyFile: o.publicKey } : {}), ...(o.issuer ? { issuer: o.issuer } : {}), ...(o.audience ? { audience: o.audience } : {}) }
+  // Key files are read before anything is opened: a bad one stops the start (exit 5).
+  const tokens = TokenVerifier.configured(keys) ? new TokenVerifier(keys) : null
+  const limits = { maxMessageBytes: o.maxMessageBytes, updatesPerSecond: o.updatesPerSecond, connectionsPerRoom: o.connectionsPerRoom }
+  const unloadAfterMs = o.unloadAfterMs
   fs.mkdirSync(data, { recursive: true })
-  checkDataFiles(data, store.kind === 'sqlite', p.bools.has('skip-check'))
+  checkDataFiles(data, store.kind === 'sqlite', o.skipCheck)
   const log = await openStore(store, data, logger)
   let projectionLock: ReturnType<typeof lockProjection>
   try {
@@ -79,7 +154,7 @@ export async function startServe(argv: readonly string[], logger: Logger): Promi
       projection: db,
       host,
       port,
-      secret,
+      tokens,
       limits,
       logger,
       unloadAfterMs,
@@ -99,7 +174,7 @@ export async function startServe(argv: readonly string[], logger: Logger): Promi
   projector.start()
   const addr = await server.listen()
   const url = `ws://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`
-  logger.info('scenesync listening', { url, data, store: store.kind, auth: secret ? 'tokens' : 'off (loopback)' })
+  logger.info('scenesync listening', { url, data, store: store.kind, auth: tokens ? `tokens (${tokens.algorithms.join(', ')})` : 'off (loopback)' })
   let stopping: Promise<void> | null = null
   return {
     url,

@@ -10,15 +10,18 @@ import type { EventLog } from '../log/event-log.js'
 import type { Metrics } from './metrics.js'
 import { exportRoutes } from './routes/export.js'
 import { objectHistoryRoutes } from './routes/object-history.js'
-import type { Route } from './routes/room-route.js'
+import { openApiRoute } from './routes/openapi.js'
+import { type Route, atParam, roomRoute } from './routes/room-route.js'
+import { sceneRoutes } from './routes/scene.js'
 import { timelineRoutes } from './routes/timeline.js'
 import { matchDataRoute, serveData } from './routes/data.js'
-import { HttpError, parseAt, send } from './routes/http-util.js'
+import { HttpError, send } from './routes/http-util.js'
 import { dispatch, pageRoutes } from './routes/page-routes.js'
-import { TokenError, verifyToken } from './tokens.js'
+import { type TokenClaims, TokenError, type TokenVerifier } from './tokens.js'
 
 export interface HttpApiOptions {
-  secret: string | null
+  /** What tokens the room routes accept; null: no auth (loopback only). */
+  tokens: TokenVerifier | null
   metrics: Metrics
   /** The projection; absent when the server runs without one. */
   projection: SqlDatabase | null
@@ -32,12 +35,12 @@ export interface HttpApiOptions {
 
 export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   const tt = opts.projection ? new TimeTravel(opts.projection) : null
-  const authorize = (req: http.IncomingMessage, room: string) => {
-    if (opts.secret === null) return null
+  const authorize = async (req: http.IncomingMessage, room: string): Promise<TokenClaims | null> => {
+    if (opts.tokens === null) return null
     const h = req.headers.authorization
     const token = h?.startsWith('Bearer ') ? h.slice(7) : null
     try {
-      return verifyToken(opts.secret, token, room)
+      return await opts.tokens.verify(token, room)
     } catch (e) {
       if (e instanceof TokenError) {
         opts.metrics.reject(`token_${e.code}`)
@@ -47,8 +50,11 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
     }
   }
   const routeContext = { tt, authorize, log: opts.log ?? null }
-  const roomRoutes: Route[] = [...objectHistoryRoutes(routeContext), ...timelineRoutes(routeContext), ...exportRoutes(routeContext)]
-  const pageRouteList = pageRoutes({ timeline: opts.projection && tt ? new RoomTimeline(opts.projection, tt) : null, secret: opts.secret, metrics: opts.metrics, authorize })
+  const dataRoute = roomRoute(routeContext, /^\/rooms\/([^/]+)\/data\/[^/]+(?:\/geometry)?$/, ({ tt, url, res }) =>
+    serveData(tt, opts.log ?? null, matchDataRoute(url.pathname)!, atParam(url, 'at'), url, res),
+  )
+  const routes: Route[] = [openApiRoute(), ...sceneRoutes(routeContext), dataRoute, ...objectHistoryRoutes(routeContext), ...timelineRoutes(routeContext), ...exportRoutes(routeContext)]
+  const pageRouteList = pageRoutes({ timeline: opts.projection && tt ? new RoomTimeline(opts.projection, tt) : null, tokens: opts.tokens, metrics: opts.metrics, authorize })
   return (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost')
@@ -60,23 +66,15 @@ export function createHttpHandler(opts: HttpApiOptions): (req: http.IncomingMess
       }
       if (url.pathname === '/metrics') {
         opts.refreshMetrics?.()
-        return send(res, 200, opts.metrics.render(), 'text/plain; version=0.0.4')
+        void opts.metrics.render().then(
+          (text) => send(res, 200, text, opts.metrics.contentType),
+          (e: unknown) => send(res, 500, { error: `metrics: ${(e as Error).message}` }),
+        )
+        return
       }
-      const data = matchDataRoute(url.pathname)
-      if (data) {
-        authorize(req, data.room)
-        if (!tt) throw new HttpError(503, 'this server runs without a projection')
-        return void serveData(tt, opts.log ?? null, data, parseAt(url.searchParams.get('at'), 'at'), url, res)
-      }
-      for (const route of roomRoutes) if (route(req, res, url)) return
+      for (const route of routes) if (route(req, res, url)) return
       if (dispatch(pageRouteList, { req, res, url })) return
-      const scene = /^\/rooms\/([^/]+)\/scene$/.exec(url.pathname)
-      if (!scene) throw new HttpError(404, `no route for ${url.pathname}`)
-      const room = decodeURIComponent(scene[1]!)
-      authorize(req, room)
-      if (!tt) throw new HttpError(503, 'this server runs without a projection')
-      const at = parseAt(url.searchParams.get('at'), 'at')
-      return send(res, 200, { room, at: tt.resolve(at), objects: tt.sceneAt(room, at), ...tt.contentAt(room, at) })
+      throw new HttpError(404, `no route for ${url.pathname}`)
     } catch (e) {
       if (e instanceof HttpError) return send(res, e.status, { error: e.message })
       return send(res, 500, { error: (e as Error).message })

@@ -1,52 +1,122 @@
 /**
- * The server's Prometheus metrics, rendered as text for GET /metrics. A few
- * counters, gauges and one histogram do not need a client library.
+ * The server's Prometheus metrics through prom-client, rendered for GET
+ * /metrics: our own (one registry per server, so servers sharing a process,
+ * as in tests, count apart) followed by prom-client's default process metrics
+ * (CPU, memory, event-loop lag, GC, handles), which belong to the process and
+ * are collected once per process.
+ *
+ * The fields keep their plain-number shape (`metrics.connections++`), so the
+ * code that counts does not know about prom-client: a counter field only ever
+ * grows, and each increase is passed on.
  */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 const APPEND_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
 
+let processRegistry: Registry | null = null
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry()
+    collectDefaultMetrics({ register: processRegistry })
+  }
+  return processRegistry
+}
+
 export class Metrics {
-  connections = 0
-  roomsLoaded = 0
-  updatesAppended = 0
-  bytesAppended = 0
-  awarenessRelayed = 0
-  readOnlyWritesRefused = 0
-  projectorLag = 0
+  readonly registry = new Registry()
+  readonly contentType = this.registry.contentType
   readonly rejected = new Map<string, number>()
-  private readonly appendBuckets = APPEND_BUCKETS.map(() => 0)
-  private appendCount = 0
-  private appendSum = 0
+  private readonly values = { connections: 0, roomsLoaded: 0, updatesAppended: 0, bytesAppended: 0, awarenessRelayed: 0, readOnlyWritesRefused: 0, projectorLag: 0 }
+  private readonly gauges: Record<'connections' | 'roomsLoaded' | 'projectorLag', Gauge>
+  private readonly counters: Record<'updatesAppended' | 'bytesAppended' | 'awarenessRelayed' | 'readOnlyWritesRefused', Counter>
+  private readonly rejectedTotal: Counter<'reason'>
+  private readonly append: Histogram
+
+  constructor() {
+    const registers = [this.registry]
+    const gauge = (name: string, help: string) => new Gauge({ name, help, registers })
+    const counter = (name: string, help: string) => new Counter({ name, help, registers })
+    this.gauges = {
+      connections: gauge('scenesync_connections', 'Open WebSocket connections.'),
+      roomsLoaded: gauge('scenesync_rooms_loaded', 'Rooms held in memory.'),
+      projectorLag: gauge('scenesync_projector_lag_entries', 'Log entries not yet projected.'),
+    }
+    this.counters = {
+      updatesAppended: counter('scenesync_updates_appended_total', 'Yjs updates appended to the event log.'),
+      bytesAppended: counter('scenesync_update_bytes_appended_total', 'Bytes of Yjs updates appended.'),
+      awarenessRelayed: counter('scenesync_awareness_relayed_total', 'Awareness messages relayed.'),
+      readOnlyWritesRefused: counter('scenesync_readonly_writes_refused_total', 'Updates refused from read-only connections.'),
+    }
+    this.rejectedTotal = new Counter({ name: 'scenesync_rejected_total', help: 'Inputs rejected, by reason.', labelNames: ['reason'], registers })
+    this.append = new Histogram({ name: 'scenesync_append_seconds', help: 'Time from receiving an update to its durable append.', buckets: APPEND_BUCKETS, registers })
+  }
+
+  get connections(): number {
+    return this.values.connections
+  }
+  set connections(v: number) {
+    this.setGauge('connections', v)
+  }
+  get roomsLoaded(): number {
+    return this.values.roomsLoaded
+  }
+  set roomsLoaded(v: number) {
+    this.setGauge('roomsLoaded', v)
+  }
+  get projectorLag(): number {
+    return this.values.projectorLag
+  }
+  set projectorLag(v: number) {
+    this.setGauge('projectorLag', v)
+  }
+  get updatesAppended(): number {
+    return this.values.updatesAppended
+  }
+  set updatesAppended(v: number) {
+    this.grow('updatesAppended', v)
+  }
+  get bytesAppended(): number {
+    return this.values.bytesAppended
+  }
+  set bytesAppended(v: number) {
+    this.grow('bytesAppended', v)
+  }
+  get awarenessRelayed(): number {
+    return this.values.awarenessRelayed
+  }
+  set awarenessRelayed(v: number) {
+    this.grow('awarenessRelayed', v)
+  }
+  get readOnlyWritesRefused(): number {
+    return this.values.readOnlyWritesRefused
+  }
+  set readOnlyWritesRefused(v: number) {
+    this.grow('readOnlyWritesRefused', v)
+  }
 
   reject(reason: string): void {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1)
+    this.rejectedTotal.inc({ reason })
   }
 
   observeAppend(seconds: number): void {
-    this.appendCount++
-    this.appendSum += seconds
-    APPEND_BUCKETS.forEach((le, i) => {
-      if (seconds <= le) this.appendBuckets[i]!++
-    })
+    this.append.observe(seconds)
   }
 
-  render(): string {
-    const l: string[] = []
-    const metric = (name: string, type: string, help: string, value: number) => {
-      l.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`)
-    }
-    metric('scenesync_connections', 'gauge', 'Open WebSocket connections.', this.connections)
-    metric('scenesync_rooms_loaded', 'gauge', 'Rooms held in memory.', this.roomsLoaded)
-    metric('scenesync_updates_appended_total', 'counter', 'Yjs updates appended to the event log.', this.updatesAppended)
-    metric('scenesync_update_bytes_appended_total', 'counter', 'Bytes of Yjs updates appended.', this.bytesAppended)
-    metric('scenesync_awareness_relayed_total', 'counter', 'Awareness messages relayed.', this.awarenessRelayed)
-    metric('scenesync_readonly_writes_refused_total', 'counter', 'Updates refused from read-only connections.', this.readOnlyWritesRefused)
-    metric('scenesync_projector_lag_entries', 'gauge', 'Log entries not yet projected.', this.projectorLag)
-    l.push('# HELP scenesync_rejected_total Inputs rejected, by reason.', '# TYPE scenesync_rejected_total counter')
-    for (const [reason, n] of [...this.rejected].sort()) l.push(`scenesync_rejected_total{reason="${reason}"} ${n}`)
-    l.push('# HELP scenesync_append_seconds Time from receiving an update to its durable append.', '# TYPE scenesync_append_seconds histogram')
-    APPEND_BUCKETS.forEach((le, i) => l.push(`scenesync_append_seconds_bucket{le="${le}"} ${this.appendBuckets[i]}`))
-    l.push(`scenesync_append_seconds_bucket{le="+Inf"} ${this.appendCount}`, `scenesync_append_seconds_sum ${this.appendSum}`, `scenesync_append_seconds_count ${this.appendCount}`)
-    return l.join('\n') + '\n'
+  /** Prometheus text: this server's metrics, then the process's. */
+  async render(): Promise<string> {
+    return `${await this.registry.metrics()}\n${await processMetrics().metrics()}`
+  }
+
+  private setGauge(k: keyof Metrics['gauges'], v: number): void {
+    this.values[k] = v
+    this.gauges[k].set(v)
+  }
+
+  private grow(k: keyof Metrics['counters'], v: number): void {
+    const by = v - this.values[k]
+    if (by < 0) throw new RangeError(`counter ${k} cannot go down (${this.values[k]} to ${v})`)
+    this.values[k] = v
+    if (by > 0) this.counters[k].inc(by)
   }
 }

@@ -14,7 +14,7 @@ import { Connection, DEFAULT_LIMITS, type Limits } from './connection.js'
 import { createHttpHandler } from './http-api.js'
 import { Metrics } from './metrics.js'
 import { Room } from './room.js'
-import { type Role, TokenError, verifyToken } from './tokens.js'
+import { type Role, TokenError, TokenVerifier } from './tokens.js'
 
 export interface SyncServerOptions {
   log: EventLog
@@ -22,8 +22,10 @@ export interface SyncServerOptions {
   projection?: SqlDatabase | null
   host?: string
   port?: number
-  /** HMAC secret for tokens; null runs without auth (loopback only). */
+  /** HS256 secret for tokens; null (and no `tokens`) runs without auth (loopback only). */
   secret?: string | null
+  /** What tokens are accepted (a secret and/or an identity provider's keys); overrides `secret`. */
+  tokens?: TokenVerifier | null
   limits?: Partial<Limits>
   logger?: Logger
   metrics?: Metrics
@@ -62,24 +64,24 @@ export class SyncServer {
   private readonly connections = new Set<Connection>()
   private readonly limits: Limits
   private readonly logger: Logger
-  private readonly secret: string | null
+  private readonly tokens: TokenVerifier | null
   private readonly unsubscribe: () => void
   private closing = false
   /** Set while appends fail for a full disk; cleared by the next append that is stored. */
   private logFull: { since: string; detail: string } | null = null
 
   constructor(private readonly opts: SyncServerOptions) {
-    this.secret = opts.secret ?? null
+    this.tokens = opts.tokens ?? (opts.secret ? new TokenVerifier({ secret: opts.secret }) : null)
     const host = opts.host ?? '127.0.0.1'
-    if (!isLoopback(host) && !this.secret) {
-      throw new ConfigError(`refusing to listen on ${host} without a secret: pass --secret (or SCENESYNC_SECRET), or bind to 127.0.0.1`)
+    if (!isLoopback(host) && !this.tokens) {
+      throw new ConfigError(`refusing to listen on ${host} without a secret: pass --secret (or SCENESYNC_SECRET), --jwks or --public-key, or bind to 127.0.0.1`)
     }
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
     this.logger = opts.logger ?? silentLogger
     this.metrics = opts.metrics ?? new Metrics()
     this.http = http.createServer(
       createHttpHandler({
-        secret: this.secret,
+        tokens: this.tokens,
         metrics: this.metrics,
         projection: opts.projection ?? null,
         log: opts.log,
@@ -138,21 +140,31 @@ export class SyncServer {
       return refuse(socket, 400, 'Bad Request', 'room name is not valid URL encoding')
     }
     if (room.length === 0 || room.length > 256) return refuse(socket, 400, 'Bad Request', 'the room is the URL path: ws://host:port/<room>, 1..256 characters')
-    let role: Role = 'write'
-    let user = url.searchParams.get('name') ?? 'anonymous'
-    let expiresAt: number | null = null
-    if (this.secret) {
-      try {
-        const claims = verifyToken(this.secret, url.searchParams.get('token'), room)
-        role = claims.role
-        if (claims.name) user = claims.name
-        expiresAt = claims.exp * 1000
-      } catch (e) {
-        if (!(e instanceof TokenError)) throw e
+    const user = url.searchParams.get('name') ?? 'anonymous'
+    if (!this.tokens) return this.accept(req, socket, head, room, { role: 'write', user, expiresAt: null })
+    // Verifying is asynchronous: the socket waits, unserved, until its token is known good.
+    const ignore = () => {}
+    socket.on('error', ignore)
+    this.tokens.verify(url.searchParams.get('token'), room).then(
+      (claims) => {
+        socket.off('error', ignore)
+        if (socket.destroyed) return
+        if (this.closing) return refuse(socket, 503, 'Service Unavailable', 'server is shutting down')
+        this.accept(req, socket, head, room, { role: claims.role, user: claims.name ?? user, expiresAt: claims.exp * 1000 })
+      },
+      (e: unknown) => {
+        socket.off('error', ignore)
+        if (!(e instanceof TokenError)) {
+          this.logger.error('token check failed', { room, error: (e as Error).message })
+          return refuse(socket, 500, 'Internal Server Error', 'the token could not be checked')
+        }
         this.metrics.reject(`token_${e.code}`)
         return refuse(socket, e.code === 'wrong_room' ? 403 : 401, e.code === 'wrong_room' ? 'Forbidden' : 'Unauthorized', e.message)
-      }
-    }
+      },
+    )
+  }
+
+  private accept(req: http.IncomingMessage, socket: Duplex, head: Buffer, room: string, who: { role: Role; user: string; expiresAt: number | null }): void {
     const existing = this.rooms.get(room) ?? this.loading.get(room)
     if (existing && existing.attached >= this.limits.connectionsPerRoom) {
       this.metrics.reject('room_full')
@@ -160,7 +172,7 @@ export class SyncServer {
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const r = this.room(room)
-      const conn = new Connection(ws, { room: r, role, user, expiresAt, limits: this.limits, metrics: this.metrics, logger: this.logger })
+      const conn = new Connection(ws, { room: r, role: who.role, user: who.user, expiresAt: who.expiresAt, limits: this.limits, metrics: this.metrics, logger: this.logger })
       this.connections.add(conn)
       conn.onClosed = () => {
         this.connections.delete(conn)

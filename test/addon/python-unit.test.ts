@@ -5,7 +5,6 @@
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { rmTmp, tmpDir } from '../helpers/tmp.js'
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..')
 
@@ -21,16 +20,4 @@ describe('Blender add-on core (python3 -m unittest)', () => {
     expect(out).not.toMatch(/\bskipped\b/)
   })
 
-  it('the add-on zip builds with the package at its top level', () => {
-    const dir = tmpDir('scenesync-zip-')
-    const out = path.join(dir, 'scenesync-addon.zip')
-    const r = spawnSync('python3', [path.join(ROOT, 'blender_addon', 'build_zip.py'), '--out', out], { encoding: 'utf8' })
-    expect(r.status, r.stderr).toBe(0)
-    const list = spawnSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', out], { encoding: 'utf8' })
-    const names = list.stdout.trim().split('\n')
-    expect(names).toContain('scenesync/__init__.py')
-    expect(names).toContain('scenesync/core/session.py')
-    expect(names.every((n) => n.startsWith('scenesync/') && n.endsWith('.py'))).toBe(true)
-    rmTmp(dir)
-  })
 })

@@ -150,8 +150,8 @@ describe('agent', () => {
     const srv = await spawnServer(dir, ['--secret', 'agent-secret'])
     cleanup.push(() => srv.kill('SIGTERM'))
     const exp = Math.floor(Date.now() / 1000) + 600
-    const writer = AgentProcess.start(srv.url, 'studio', 'W', tmpDir(), ['--token', makeToken('agent-secret', { room: 'studio', role: 'write', exp })])
-    const reader = AgentProcess.start(srv.url, 'studio', 'R', tmpDir(), ['--token', makeToken('agent-secret', { room: 'studio', role: 'read', exp })])
+    const writer = AgentProcess.start(srv.url, 'studio', 'W', tmpDir(), ['--token', await makeToken('agent-secret', { room: 'studio', role: 'write', exp })])
+    const reader = AgentProcess.start(srv.url, 'studio', 'R', tmpDir(), ['--token', await makeToken('agent-secret', { room: 'studio', role: 'read', exp })])
     cleanup.push(() => writer.kill(), () => reader.kill())
     await writer.waitFor(synced, 'writer synced')
     await reader.waitFor(synced, 'reader synced')

@@ -32,7 +32,7 @@ describe('agent faults', () => {
     const agent = new Agent({
       url: s.url,
       room: 'r',
-      token: makeToken(secret, { room: 'r', role: 'read', exp: Math.floor(Date.now() / 1000) + 600 }),
+      token: await makeToken(secret, { room: 'r', role: 'read', exp: Math.floor(Date.now() / 1000) + 600 }),
       name: 'Reader',
       journalDir: dir,
       journalKey: journalKey(s.url, 'r', 'file'),

@@ -23,12 +23,15 @@ describe('scenesync command', () => {
     }
   })
 
-  it('refuses a public bind without a secret (exit 5) and an unavailable FoundationDB store in one line (exit 4)', () => {
+  it('refuses a public bind without a secret, an unreadable key file (exit 5), and an unavailable FoundationDB store in one line (exit 4)', () => {
     const dir = tmpDir()
     try {
       const pub = cli('serve', '--host', '0.0.0.0', '--port', '0', '--data', dir)
       expect(pub.code).toBe(5)
       expect(pub.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without a secret/)
+      const keys = cli('serve', '--host', '0.0.0.0', '--port', '0', '--data', dir, '--jwks', `${dir}/absent-jwks.json`)
+      expect(keys.code).toBe(5)
+      expect(keys.stderr).toMatch(/--jwks .*absent-jwks\.json: no such file/)
       const fdb = cli('serve', '--store', 'fdb', '--port', '0', '--data', dir)
       expect(fdb.code).toBe(4)
       expect(fdb.stderr.trim().split('\n')).toHaveLength(1)
@@ -38,10 +41,10 @@ describe('scenesync command', () => {
     }
   })
 
-  it('prints tokens the server accepts, and usage errors exit 2 naming the problem', () => {
+  it('prints tokens the server accepts, and usage errors exit 2 naming the problem', async () => {
     const t = cli('token', '--room', 'studio-*', '--role', 'read', '--ttl', '1h', '--secret', 's3cret', '--name', 'Ann')
     expect(t.code).toBe(0)
-    expect(verifyToken('s3cret', t.stdout.trim(), 'studio-7')).toMatchObject({ role: 'read', name: 'Ann' })
+    expect(await verifyToken('s3cret', t.stdout.trim(), 'studio-7')).toMatchObject({ role: 'read', name: 'Ann' })
     expect(cli('token', '--room', 'x', '--role', 'admin', '--secret', 's').stderr).toMatch(/--role must be read or write/)
     expect(cli('query', 'scene', '--room', 'r', '--at', 'yesterday-ish', '--data', tmpDir()).stderr).toMatch(/--at must be a log position|no projection/)
     const bad = cli('serve', '--prot', '1')

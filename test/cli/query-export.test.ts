@@ -155,7 +155,7 @@ describe('scenesync query and export', () => {
       expect(q(sub, '--room', ROOM, '-h').stdout.startsWith(`scenesync query ${sub} --room R`), sub).toBe(true)
     }
     expect(q('--help').stdout).toContain('scenesync query <subcommand> --help')
-    expect(usage('path', '--room', ROOM, '--objcet', 'x')).toMatch(/^unknown flag --objcet\n\nscenesync query path/)
+    expect(usage('path', '--room', ROOM, '--objcet', 'x')).toMatch(/^unknown flag --objcet \(did you mean --object\?\)\n\nscenesync query path/)
     const path = cli('query', 'path', '--help')
     expect([path.code, path.stdout.split('\n')[0]]).toEqual([0, 'scenesync query path --room R --object ID|NAME [--from SEQ|TIME] [--to SEQ|TIME] [--json] [--data DIR]'])
     const ex = cli('export', '--help')

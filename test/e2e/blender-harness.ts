@@ -11,6 +11,7 @@ import { spawnServer } from '../helpers/spawn-server.js'
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..')
 export const DRIVER = path.join(ROOT, 'test', 'e2e', 'blender_driver.py')
+export const BUILD_ZIP = path.join(ROOT, 'blender_addon', 'build_zip.py')
 export const ADDON_PATH = path.join(ROOT, 'blender_addon')
 
 /** The Blender to use: $SCENESYNC_BLENDER, else `blender` on PATH; null when there is none. */
@@ -97,6 +98,10 @@ export interface BlenderOptions {
   blenderArgs?: string[]
   /** The folder holding the add-on package (default blender_addon/; a benchmark's other copy). */
   addonPath?: string
+  /** Environment over this process's (e.g. a PATH with only node on it). */
+  env?: Record<string, string>
+  /** Working folder (default: the checkout). */
+  cwd?: string
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; cmd: string }
@@ -118,11 +123,11 @@ export class Blender {
     const blenderArgs = [...(o.gui ? [] : ['-b']), '--factory-startup', '-noaudio', ...(o.blenderArgs ?? []), '--python-exit-code', '1', '--python', DRIVER, ...driverArgs]
     const [cmd, argv] = o.gui ? ['xvfb-run', ['-a', '-s', '-screen 0 1280x800x24', o.blender, ...blenderArgs]] : [o.blender, blenderArgs]
     const child = spawn(cmd, argv, {
-      cwd: ROOT,
+      cwd: o.cwd ?? ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
       // Its own process group, so cleanup also reaches the agent and Xvfb.
       detached: true,
-      env: { ...process.env, BLENDER_USER_SCRIPTS: o.userScripts, BLENDER_USER_CONFIG: path.join(o.userScripts, 'config') },
+      env: { ...process.env, ...o.env, BLENDER_USER_SCRIPTS: o.userScripts, BLENDER_USER_CONFIG: path.join(o.userScripts, 'config') },
     })
     const b = new Blender(name, child)
     b.ready = new Promise((resolve, reject) => {

@@ -2,15 +2,18 @@
  * The add-on in real Blender: a real server and two headless Blenders (A and
  * B), each with the add-on and its own agent and journal. Blender's timers do
  * not run headless, so the driver pumps the add-on between steps
- * (test/e2e/blender_driver.py). A installs the add-on from the built zip, B
- * imports it from the source tree. The steps share one room and run in order.
+ * (test/e2e/blender_driver.py). A installs the add-on from the built zip (the
+ * legacy path, in Debian's Blender 3.4) and runs the agent inside it with the
+ * only thing an artist installs, Node.js: its PATH holds `node` and nothing
+ * else, its folders are outside the checkout. B imports the add-on from the
+ * source tree and runs the agent from source. The steps share one room and run in order.
  */
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rmTmp, tmpDir } from '../helpers/tmp.js'
-import { Blender, ROOT, Server, type Xf, agentCommand, findBlender, freePort, getJson, xfClose } from './blender-harness.js'
+import { BUILD_ZIP, Blender, Server, type Xf, agentCommand, findBlender, freePort, getJson, xfClose } from './blender-harness.js'
 
 const BLENDER = findBlender()
 const REQUIRED = process.env.SCENESYNC_REQUIRE_BLENDER === '1'
@@ -44,11 +47,24 @@ describe('Blender add-on end to end', () => {
   let B: Blender
   const ids: Record<string, string> = {}
 
-  const start = (name: string, opts: { zip?: string } = {}) =>
+  /** A: the zip, and a machine with Node.js and no checkout (PATH, HOME, working folder). */
+  const artist = (name: string) => {
+    const bin = path.join(dir, `bin-${name}`)
+    if (!fs.existsSync(bin)) {
+      fs.mkdirSync(bin)
+      fs.symlinkSync(process.execPath, path.join(bin, 'node'))
+    }
+    const home = path.join(dir, `home-${name}`)
+    fs.mkdirSync(home, { recursive: true })
+    return { zip, cwd: home, env: { PATH: bin, HOME: home, SCENESYNC_JOURNAL_DIR: path.join(dir, `journal-${name}`) } }
+  }
+  const start = (name: string, opts: Partial<Parameters<typeof Blender.start>[1]> = {}) =>
     Blender.start(name, { blender: BLENDER!, args: ['--rig'], userScripts: path.join(dir, `scripts-${name}`), ...opts })
 
   const connect = async (b: Blender, name: string) => {
-    await b.cmd('config', { server_url: server.ws, room: ROOM, display_name: name, agent_command: agentCommand(path.join(dir, `journal-${name}`)) })
+    // A's preferences as an artist leaves them: the agent inside the add-on, node found on PATH.
+    const agent = b === A ? { agent_command: '', node_executable: '' } : { agent_command: agentCommand(path.join(dir, `journal-${name}`)) }
+    await b.cmd('config', { server_url: server.ws, room: ROOM, display_name: name, ...agent })
     await b.cmd('connect', {}, 60_000)
     await b.cmd('barrier')
   }
@@ -92,9 +108,9 @@ describe('Blender add-on end to end', () => {
     if (!BLENDER) throw new Error('SCENESYNC_REQUIRE_BLENDER=1 but Blender was not found: install it (Debian: apt-get install blender) or set SCENESYNC_BLENDER to its path')
     dir = tmpDir('scenesync-blender-e2e-')
     zip = path.join(dir, 'scenesync-addon.zip')
-    execFileSync('python3', [path.join(ROOT, 'blender_addon', 'build_zip.py'), '--out', zip])
+    execFileSync('python3', [BUILD_ZIP, '--out', zip])
     port = await freePort()
-    ;[server, A, B] = await Promise.all([Server.start(port, path.join(dir, 'data')), start('A', { zip }), start('B')])
+    ;[server, A, B] = await Promise.all([Server.start(port, path.join(dir, 'data')), start('A', artist('A')), start('B')])
     await connect(A, 'A')
     await connect(B, 'B')
   }, 180_000)
@@ -104,6 +120,15 @@ describe('Blender add-on end to end', () => {
     await Promise.all([A?.kill(), B?.kill()])
     await server?.stop()
     if (dir) rmTmp(dir)
+  })
+
+  it.skipIf(SKIP)('the installed zip runs the agent it carries with the node on PATH, from outside the checkout', async () => {
+    const argv = await A.cmd<string[]>('eval', { expr: 'session.agent.argv' })
+    expect(argv[0]).toBe(path.join(dir, 'bin-A', 'node'))
+    expect(argv[1]).toBe(path.join(dir, 'scripts-A', 'addons', 'scenesync', 'agent', 'scenesync-agent.mjs'))
+    expect(argv.slice(2, 6)).toEqual(['--url', server.ws, '--room', ROOM])
+    expect(fs.existsSync(path.join(dir, 'scripts-A', 'addons', 'scenesync', 'blender_manifest.toml'))).toBe(true)
+    expect(await A.cmd('eval', { expr: 'session.status' })).toBe('synced')
   })
 
   it.skipIf(SKIP)('[B1] an object created, moved, rotated (Euler) and scaled in A appears in B and in the projection with the same values', async () => {
@@ -305,7 +330,7 @@ tick()
 result = getattr(o, PROP)`, { ID: ids.crate, RIG })
     await A.cmd('barrier') // the agent has journaled every op
     await A.crash()
-    A = await start('A', { zip })
+    A = await start('A', artist('A'))
     await connect(A, 'A') // the server is still down: the journal is all A has
     await holds(A, ids.crate, offline)
     await A.until('obj(ID) is not None', { ID: ids.offline })

@@ -212,7 +212,7 @@ def command(c):
     NS.update(c.get('vars') or {})
     if cmd == 'config':
         p = prefs()
-        for k in ('server_url', 'room', 'display_name', 'agent_command', 'token'):
+        for k in ('server_url', 'room', 'display_name', 'agent_command', 'node_executable', 'token'):
             if k in c:
                 setattr(p, k, c[k])
         return True

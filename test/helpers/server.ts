@@ -6,6 +6,7 @@ import { Projector, type ProjectorOptions } from '../../src/projection/projector
 import { openDatabase, type SqlDatabase } from '../../src/projection/sql.js'
 import type { Limits } from '../../src/server/connection.js'
 import { SyncServer } from '../../src/server/sync-server.js'
+import type { TokenVerifier } from '../../src/server/tokens.js'
 import { rmTmp, tmpDir } from './tmp.js'
 
 export interface TestServer {
@@ -22,6 +23,8 @@ export interface TestServer {
 
 export interface StartOptions {
   secret?: string
+  /** Accept these tokens (an identity provider's keys); overrides `secret`. */
+  tokens?: TokenVerifier
   limits?: Partial<Limits>
   /** Serve this log instead (the embedded one in `dir` is still opened, for `log`). */
   log?: EventLog
@@ -41,6 +44,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     projection: db,
     port: 0,
     secret: opts.secret ?? null,
+    ...(opts.tokens ? { tokens: opts.tokens } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
     unloadAfterMs: opts.unloadAfterMs ?? 50,
     health: () => (projector.problem ? [projector.problem] : []),

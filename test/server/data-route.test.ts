@@ -75,7 +75,7 @@ describe('HTTP: data blocks at a point of history', () => {
     srv = await startServer({ secret: 's3cret' })
     const res = await fetch(`${srv.http}/rooms/r/data/m`)
     expect(res.status).toBe(401)
-    const other = makeToken('s3cret', { room: 'elsewhere', role: 'read', exp: Math.floor(Date.now() / 1000) + 60 })
+    const other = await makeToken('s3cret', { room: 'elsewhere', role: 'read', exp: Math.floor(Date.now() / 1000) + 60 })
     expect((await fetch(`${srv.http}/rooms/r/data/m`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(403)
   })
 })

@@ -20,7 +20,7 @@ const token = (room: string) => makeToken(SECRET, { room, role: 'read', exp: Mat
 describe('HTTP history routes', () => {
   let dir: string
   let server: TestServer
-  const get = (path: string, room = ROOM) => fetch(`${server.http}${path}`, { headers: { authorization: `Bearer ${token(room)}` } })
+  const get = async (path: string, room = ROOM) => fetch(`${server.http}${path}`, { headers: { authorization: `Bearer ${await token(room)}` } })
   const json = async <T = any>(path: string): Promise<{ status: number; body: T }> => {
     const r = await get(path)
     return { status: r.status, body: (await r.json()) as T }
@@ -55,7 +55,7 @@ describe('HTTP history routes', () => {
     expect(twin.body.matches.map((m: { id: string }) => m.id)).toEqual([IDS.twinA, IDS.twinB])
     const none = await json(`/rooms/${ROOM}/objects/Nobody/history`)
     expect([none.status, none.body.code]).toEqual([404, 'unknown_object'])
-    const room = await fetch(`${server.http}/rooms/elsewhere/objects/Suzanne/history`, { headers: { authorization: `Bearer ${token('elsewhere')}` } })
+    const room = await fetch(`${server.http}/rooms/elsewhere/objects/Suzanne/history`, { headers: { authorization: `Bearer ${await token('elsewhere')}` } })
     expect(room.status).toBe(404)
     expect(((await room.json()) as { error: string }).error).toContain('no room "elsewhere"')
     expect((await json(`/rooms/${ROOM}/objects/Suzanne/history?from=soon`)).status).toBe(400)
@@ -131,13 +131,13 @@ describe('HTTP history routes', () => {
     expect([bad.status, bad.body.error]).toEqual([400, 'format must be one of gltf, csv, parquet, got "fbx"'])
     expect((await json(`/rooms/${ROOM}/export?format=gltf&fps=0`)).status).toBe(400)
     expect((await json(`/rooms/${ROOM}/export?format=csv&interpolation=linear`)).status).toBe(400)
-    const nowhere = await fetch(`${server.http}/rooms/nowhere/export?format=csv`, { headers: { authorization: `Bearer ${token('nowhere')}` } })
+    const nowhere = await fetch(`${server.http}/rooms/nowhere/export?format=csv`, { headers: { authorization: `Bearer ${await token('nowhere')}` } })
     expect(nowhere.status).toBe(404)
     expect((await fetch(`${server.http}/rooms/${ROOM}/export?format=csv`)).status).toBe(401)
     expect((await fetch(`${server.http}/rooms/${ROOM}/timeline`)).status).toBe(401)
     expect((await get(`/rooms/${ROOM}/export?format=csv`, 'other-room')).status).toBe(403)
     expect((await get(`/rooms/${ROOM}/objects/Suzanne/history`, 'other-room')).status).toBe(403)
-    const head = await fetch(`${server.http}/rooms/${ROOM}/export?format=csv`, { method: 'HEAD', headers: { authorization: `Bearer ${token(ROOM)}` } })
+    const head = await fetch(`${server.http}/rooms/${ROOM}/export?format=csv`, { method: 'HEAD', headers: { authorization: `Bearer ${await token(ROOM)}` } })
     expect([head.status, head.headers.get('x-scenesync-range')]).toEqual([200, '0-14'])
   })
 })

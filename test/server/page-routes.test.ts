@@ -43,37 +43,37 @@ afterAll(() => s?.stop())
 
 describe('page routes', () => {
   it('[S3] GET /rooms lists only the rooms the token may read; no or a forged token is 401', async () => {
-    expect((await get('/rooms', token('*'))).body.rooms.map((r: any) => r.room)).toEqual(['stage', 'studio'])
-    const one = (await get('/rooms', token('stu*'))).body
+    expect((await get('/rooms', await token('*'))).body.rooms.map((r: any) => r.room)).toEqual(['stage', 'studio'])
+    const one = (await get('/rooms', await token('stu*'))).body
     expect(one).toMatchObject({ auth: true, pattern: 'stu*', role: 'read', rooms: [{ room: 'studio', objects: 2 }] })
     expect(one.rooms[0].lastTime).toBeGreaterThan(0)
     // A room with no history yet is listed when the token names it.
-    expect((await get('/rooms', token('new-room'))).body.rooms).toEqual([{ room: 'new-room', objects: 0, lastSeq: null, lastTime: null }])
+    expect((await get('/rooms', await token('new-room'))).body.rooms).toEqual([{ room: 'new-room', objects: 0, lastSeq: null, lastTime: null }])
     expect((await get('/rooms')).status).toBe(401)
-    const forged = makeToken('another-secret', { room: '*', role: 'write', exp: Math.floor(Date.now() / 1000) + 60 })
+    const forged = await makeToken('another-secret', { room: '*', role: 'write', exp: Math.floor(Date.now() / 1000) + 60 })
     const r = await get('/rooms', forged)
     expect(r.status).toBe(401)
     expect(r.body.error).toMatch(/signature/)
   })
 
   it('[S3] room routes refuse a token of another room with 403 and say which room it is for', async () => {
-    const r = await get('/rooms/studio/span', token('stage'))
+    const r = await get('/rooms/studio/span', await token('stage'))
     expect(r.status).toBe(403)
     expect(r.body.error).toBe('token is for room "stage", not "studio"')
   })
 
   it('timeline: first and last entry of the room, the role, the server clock', async () => {
-    const t = (await get('/rooms/studio/span', token('studio'))).body
+    const t = (await get('/rooms/studio/span', await token('studio'))).body
     expect(t.first.seq).toBe(1)
     expect(t.last.seq).toBe(9)
     expect(t.head).toBe(9)
     expect(t.role).toBe('read')
     expect(Math.abs(t.now - Date.now())).toBeLessThan(60_000)
-    expect((await get('/rooms/nothing-here/span', token('*'))).body).toMatchObject({ first: null, last: null })
+    expect((await get('/rooms/nothing-here/span', await token('*'))).body).toMatchObject({ first: null, last: null })
   })
 
   it('activity: log entries per bucket and person add up to the room’s entries', async () => {
-    const a = (await get('/rooms/studio/activity?buckets=10', token('studio'))).body
+    const a = (await get('/rooms/studio/activity?buckets=10', await token('studio'))).body
     const per: Record<string, number> = {}
     for (const [b, u, n] of a.cells) {
       expect(b).toBeGreaterThanOrEqual(0)
@@ -81,12 +81,12 @@ describe('page routes', () => {
       per[a.users[u]] = (per[a.users[u]] ?? 0) + n
     }
     expect(per).toEqual({ ana: 5, ben: 3 })
-    expect((await get('/rooms/studio/activity?from=5&to=1', token('studio'))).status).toBe(400)
-    expect((await get('/rooms/studio/activity?buckets=zero', token('studio'))).body.error).toMatch(/buckets must be a whole number/)
+    expect((await get('/rooms/studio/activity?from=5&to=1', await token('studio'))).status).toBe(400)
+    expect((await get('/rooms/studio/activity?buckets=zero', await token('studio'))).body.error).toMatch(/buckets must be a whole number/)
   })
 
   it('changes: pages of the latest entries, oldest first, with names as of then; next walks back to the start', async () => {
-    const p1 = (await get('/rooms/studio/changes?limit=3', token('studio'))).body
+    const p1 = (await get('/rooms/studio/changes?limit=3', await token('studio'))).body
     expect(p1.changes.map((c: any) => [c.seq, c.name, c.what])).toEqual([
       [6, 'Cube', ['location']],
       [7, 'Cube', ['location']],
@@ -96,7 +96,7 @@ describe('page routes', () => {
     const seen = [...p1.changes]
     let next = p1.next
     while (next !== null) {
-      const p = (await get(`/rooms/studio/changes?limit=3&to=${next}`, token('studio'))).body
+      const p = (await get(`/rooms/studio/changes?limit=3&to=${next}`, await token('studio'))).body
       seen.unshift(...p.changes)
       next = p.next
     }
@@ -105,19 +105,19 @@ describe('page routes', () => {
   })
 
   it('object: the object at a point and its last change by then (who, when, what)', async () => {
-    const now = (await get(`/rooms/studio/objects/${ID}`, token('studio'))).body
+    const now = (await get(`/rooms/studio/objects/${ID}`, await token('studio'))).body
     expect(now.object.xform.location).toEqual([5, 0, 0])
     expect(now.lastChange).toMatchObject({ seq: 7, user: 'ben', what: ['location'] })
-    const past = (await get(`/rooms/studio/objects/${ID}?at=4`, token('studio'))).body
+    const past = (await get(`/rooms/studio/objects/${ID}?at=4`, await token('studio'))).body
     expect(past.object.xform.location).toEqual([2, 0, 0])
     expect(past.lastChange).toMatchObject({ seq: 4, user: 'ana' })
-    expect((await get('/rooms/studio/objects/no-such-id', token('studio'))).body).toMatchObject({ object: null, lastChange: null })
+    expect((await get('/rooms/studio/objects/no-such-id', await token('studio'))).body).toMatchObject({ object: null, lastChange: null })
     // Before it was created: not there, no change yet.
-    expect((await get(`/rooms/studio/objects/${OTHER}?at=1`, token('studio'))).body).toMatchObject({ object: null, lastChange: null })
+    expect((await get(`/rooms/studio/objects/${OTHER}?at=1`, await token('studio'))).body).toMatchObject({ object: null, lastChange: null })
   })
 
   it('diff: what changed between two points', async () => {
-    const d = (await get('/rooms/studio/diff?from=2&to=9', token('studio'))).body
+    const d = (await get('/rooms/studio/diff?from=2&to=9', await token('studio'))).body
     expect(d.added).toEqual([])
     expect(d.changed.map((c: any) => c.id).sort()).toEqual([ID, OTHER].sort())
   })

@@ -233,22 +233,22 @@ describe('auth', () => {
     const s = await server({ secret })
     const attempts: Array<[string, number, RegExp]> = [
       [`${s.url}/r`, 401, /no token/],
-      [`${s.url}/r?token=${tok('r', 'write', -10)}`, 401, /expired/],
-      [`${s.url}/r?token=${tok('r', 'write', 3600, 'other-secret')}`, 401, /signature/],
+      [`${s.url}/r?token=${await tok('r', 'write', -10)}`, 401, /expired/],
+      [`${s.url}/r?token=${await tok('r', 'write', 3600, 'other-secret')}`, 401, /signature/],
       [`${s.url}/r?token=garbage`, 401, /malformed/],
-      [`${s.url}/r?token=${tok('other', 'write')}`, 403, /token is for room .+other/],
+      [`${s.url}/r?token=${await tok('other', 'write')}`, 403, /token is for room .+other/],
     ]
     for (const [url, status, reason] of attempts) {
       const err = (await RawClient.connect(url).catch((e: unknown) => e)) as { status: number; body: string }
       expect(err.status).toBe(status)
       expect(err.body).toMatch(reason)
     }
-    const ok = await raw(`${s.url}/studio-1?token=${tok('studio-*', 'write')}`)
+    const ok = await raw(`${s.url}/studio-1?token=${await tok('studio-*', 'write')}`)
     expect(ok.opened).toBe(true)
     // The HTTP API takes the same tokens as Bearer.
     expect((await fetch(`${s.http}/rooms/r/scene`)).status).toBe(401)
-    expect((await fetch(`${s.http}/rooms/r/scene`, { headers: { authorization: `Bearer ${tok('other', 'read')}` } })).status).toBe(403)
-    expect((await fetch(`${s.http}/rooms/r/scene`, { headers: { authorization: `Bearer ${tok('r', 'read')}` } })).status).toBe(200)
+    expect((await fetch(`${s.http}/rooms/r/scene`, { headers: { authorization: `Bearer ${await tok('other', 'read')}` } })).status).toBe(403)
+    expect((await fetch(`${s.http}/rooms/r/scene`, { headers: { authorization: `Bearer ${await tok('r', 'read')}` } })).status).toBe(200)
     expect((await fetch(`${s.http}/healthz`)).status).toBe(200)
     const metrics = await (await fetch(`${s.http}/metrics`)).text()
     expect(metrics).toMatch(/scenesync_rejected_total\{reason="token_expired"\} 1/)
@@ -256,16 +256,16 @@ describe('auth', () => {
 
   it('[S3] a read-only client syncs and sees presence; its updates are refused, counted, and never reach the log', async () => {
     const s = await server({ secret })
-    const w = provider(s.url, 'r', { token: tok('r', 'write') })
+    const w = provider(s.url, 'r', { token: await tok('r', 'write') })
     await waitFor(() => w.p.synced)
     w.doc.getMap('objects').set('a', 1)
     w.p.awareness.setLocalState({ user: { name: 'Writer', color: '#0f0' } })
-    const r = provider(s.url, 'r', { token: tok('r', 'read') })
+    const r = provider(s.url, 'r', { token: await tok('r', 'read') })
     await waitFor(() => r.p.synced && r.doc.getMap('objects').get('a') === 1)
     await waitFor(() => r.p.awareness.getStates().has(w.doc.clientID))
     const before = await feed(s.log)
     r.doc.getMap('objects').set('b', 2)
-    const c = await raw(`${s.url}/r?token=${tok('r', 'read')}`)
+    const c = await raw(`${s.url}/r?token=${await tok('r', 'read')}`)
     c.sendUpdate(anUpdate('c', 3))
     await waitFor(() => c.received.some((m) => m.type === 2), 5000, 'permission denied')
     await new Promise((res) => setTimeout(res, 100))

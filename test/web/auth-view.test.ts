@@ -23,9 +23,9 @@ describe.runIf(run)('web view: tokens', () => {
   beforeAll(async () => {
     browser = await launch()
     s = await webServer({ secret: SECRET })
-    ana = await editor(s, 'studio', 'ana', token('studio', 'write'))
+    ana = await editor(s, 'studio', 'ana', await token('studio', 'write'))
     buildDemo(ana)
-    const stage = await editor(s, 'stage', 'cy', token('stage', 'write'))
+    const stage = await editor(s, 'stage', 'cy', await token('stage', 'write'))
     stage.scene.upsertObject('stage-prop', { name: 'Prop', type: 'EMPTY' })
     await sleep(200)
     stage.close()
@@ -39,7 +39,7 @@ describe.runIf(run)('web view: tokens', () => {
 
   it('[S3] a read-only token views the room live; the page writes nothing to the log', async () => {
     const entries = (await s.log.readRoom('studio', '')).length
-    const w = await openPage(browser, `${s.http}/#room=studio&token=${token('studio', 'read')}`)
+    const w = await openPage(browser, `${s.http}/#room=studio&token=${await token('studio', 'read')}`)
     await w.page.waitForFunction(() => (globalThis as any).__scenesync?.status() === 'synced' && (globalThis as any).__scenesync.objects().length === 12, null, { timeout: 20_000 })
     // The token left the address (it stays in the tab's session storage).
     expect(w.page.url()).not.toContain('token=')
@@ -61,7 +61,7 @@ describe.runIf(run)('web view: tokens', () => {
     const w = await openPage(browser, `${s.http}/`)
     await w.page.locator('#token-card').waitFor()
     expect(await w.page.locator('#token-card h1').textContent()).toBe('This server needs a token')
-    await w.page.locator('#token-card input').fill(token('st*', 'read'))
+    await w.page.locator('#token-card input').fill(await token('st*', 'read'))
     await w.page.locator('#token-card button.primary').click()
     await w.page.locator('#room-card').waitFor()
     expect(await w.page.locator('#room-card .room-name').allTextContents()).toEqual(['stage', 'studio'])
@@ -72,7 +72,7 @@ describe.runIf(run)('web view: tokens', () => {
   })
 
   it('[S3] a token of another room gets a message naming the room it is for, and a way out', async () => {
-    const w = await openPage(browser, `${s.http}/#room=studio&token=${token('stage', 'read')}`)
+    const w = await openPage(browser, `${s.http}/#room=studio&token=${await token('stage', 'read')}`)
     await w.page.locator('#problem-card').waitFor()
     expect(await w.page.locator('#problem-card h1').textContent()).toBe('No access to “studio”')
     expect(await w.page.locator('#problem-card .message').textContent()).toBe('Your token is for room "stage", not "studio". Ask for a token of this room, or pick another room.')
@@ -84,7 +84,7 @@ describe.runIf(run)('web view: tokens', () => {
   })
 
   it('[S3] a token this server did not sign is refused with a message that says so', async () => {
-    const w = await openPage(browser, `${s.http}/#room=studio&token=${token('*', 'write', 'some-other-secret')}`)
+    const w = await openPage(browser, `${s.http}/#room=studio&token=${await token('*', 'write', 'some-other-secret')}`)
     await w.page.locator('#token-card .message').waitFor()
     expect(await w.page.locator('#token-card .message').textContent()).toBe('This token was not made by this server: token signature does not match this server.')
     await w.page.close()

@@ -58,7 +58,8 @@ export function viewerName(fromToken: string | null): string {
 export function tokenName(token: string | null): string | null {
   if (!token) return null
   try {
-    const payload = token.slice(0, token.indexOf('.')).replace(/-/g, '+').replace(/_/g, '/')
+    // A JSON Web Token: header.payload.signature.
+    const payload = (token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/')
     const claims = JSON.parse(atob(payload)) as { name?: unknown }
     return typeof claims.name === 'string' && claims.name ? claims.name : null
   } catch {

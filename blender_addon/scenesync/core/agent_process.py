@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import threading
 
+from . import node_runtime
 from . import protocol as P
 
 
@@ -29,7 +30,8 @@ def split_command(cmd: str) -> list:
 
 
 def agent_argv(cmd: str, url: str, room: str, name: str, file_id: str = '') -> list:
-    argv = split_command(cmd) + ['--url', url, '--room', room]
+    """The command (empty: just the flags, for the bundled agent) with the connection flags."""
+    argv = (split_command(cmd) if cmd.strip() else []) + ['--url', url, '--room', room]
     if name:
         argv += ['--name', name]
     if file_id:
@@ -137,10 +139,17 @@ def exit_message(argv: list, code, stderr: list) -> str:
     return f'The agent stopped (exit code {code})' + (f': {said}' if said else '') + '. If that keeps happening, check the Agent command in the add-on preferences.'
 
 
-def start(cmd: str, url: str, room: str, name: str, token: str = '', file_id: str = '') -> AgentProcess:
-    argv = agent_argv(cmd, url, room, name, file_id)
-    if not split_command(cmd):
-        raise StartError(f'The Agent command is empty. {PREFS_HINT}, for example: scenesync agent.')
+def start(cmd: str, url: str, room: str, name: str, token: str = '', file_id: str = '',
+          node: str = '', package_dir: str = '') -> AgentProcess:
+    """Starts the agent: the one inside the add-on (run by Node.js), or `cmd` when set."""
+    if split_command(cmd):
+        argv = agent_argv(cmd, url, room, name, file_id)
+    else:
+        try:
+            base = node_runtime.agent_command(node, package_dir)
+        except node_runtime.NodeError as e:
+            raise StartError(str(e)) from None
+        argv = base + agent_argv('', url, room, name, file_id)
     try:
         return AgentProcess(argv, token)
     except FileNotFoundError:

@@ -9,7 +9,7 @@ import type { Route, RouteContext, RouteDeps } from './route.js'
 import { webViewRoutes } from './web-view.js'
 
 export function pageRoutes(deps: RouteDeps): Route[] {
-  return [...webViewRoutes({ auth: deps.secret !== null }), roomsRoute(deps), spanRoute(deps), activityRoute(deps), changesRoute(deps), diffRoute(deps), objectRoute(deps)]
+  return [...webViewRoutes({ auth: deps.tokens !== null }), roomsRoute(deps), spanRoute(deps), activityRoute(deps), changesRoute(deps), diffRoute(deps), objectRoute(deps)]
 }
 
 /** Answers with the first route whose pattern matches; false when none does. */

@@ -13,8 +13,8 @@ import type { At, TimeTravel } from '../../projection/time-travel.js'
 export interface RouteContext {
   /** The projection's reads; null when the server runs without one (503). */
   tt: TimeTravel | null
-  /** Throws an error with a `status` (401, 403) when the request may not read the room. */
-  authorize(req: http.IncomingMessage, room: string): void
+  /** Rejects with an error with a `status` (401, 403) when the request may not read the room. */
+  authorize(req: http.IncomingMessage, room: string): Promise<unknown>
   /** The log, where geometry bytes are read back from (glTF meshes); absent: nodes without meshes. */
   log?: EventLog | null
 }
@@ -65,7 +65,7 @@ export function roomRoute(ctx: RouteContext, pattern: RegExp, handle: RoomHandle
     if (!match) return false
     const run = async () => {
       const room = decodeURIComponent(match[1]!)
-      ctx.authorize(req, room)
+      await ctx.authorize(req, room)
       if (!ctx.tt) throw new RouteError(503, 'this server runs without a projection')
       await handle({ match, room, tt: ctx.tt, req, res, url })
     }

@@ -6,7 +6,7 @@
 import type http from 'node:http'
 import type { RoomTimeline } from '../../projection/room-timeline.js'
 import type { Metrics } from '../metrics.js'
-import type { TokenClaims } from '../tokens.js'
+import type { TokenClaims, TokenVerifier } from '../tokens.js'
 import { HttpError, send } from './http-util.js'
 
 export interface RouteContext {
@@ -24,10 +24,11 @@ export interface Route {
 export interface RouteDeps {
   /** The projection's reads; null when the server runs without one. */
   timeline: RoomTimeline | null
-  secret: string | null
+  /** What tokens the server accepts; null: no auth (loopback only). */
+  tokens: TokenVerifier | null
   metrics: Metrics
-  /** Checks the request's token for a room (throws HttpError 401/403); null claims without auth. */
-  authorize(req: http.IncomingMessage, room: string): TokenClaims | null
+  /** Checks the request's token for a room (rejects with HttpError 401/403); null claims without auth. */
+  authorize(req: http.IncomingMessage, room: string): Promise<TokenClaims | null>
 }
 
 export interface RoomRequest {
@@ -53,19 +54,21 @@ export function decodeSegment(raw: string, what: string): string {
 
 /**
  * A route under /rooms/:room/…: group 1 of `pattern` is the room; answers the
- * JSON `answer` returns (or resolves to: errors of an asynchronous answer are
- * sent here, the synchronous ones by the HTTP handler).
+ * JSON `answer` returns (or resolves to); its errors, and the token check's,
+ * are sent here.
  */
 export function roomRoute(deps: RouteDeps, pattern: RegExp, answer: (r: RoomRequest) => unknown): Route {
   return {
     pattern,
     handle({ res, req, url, match }) {
       const room = decodeSegment(match[1]!, 'room')
-      const claims = deps.authorize(req, room)
-      if (!deps.timeline) throw new HttpError(503, 'this server runs without a projection')
-      const body = answer({ room, url, match, timeline: deps.timeline, claims })
-      if (!(body instanceof Promise)) return send(res, 200, body)
-      body.then(
+      // The token check is asynchronous (jose): every error of this route is sent here.
+      const run = async () => {
+        const claims = await deps.authorize(req, room)
+        if (!deps.timeline) throw new HttpError(503, 'this server runs without a projection')
+        return answer({ room, url, match, timeline: deps.timeline, claims })
+      }
+      run().then(
         (b) => send(res, 200, b),
         (e: unknown) => send(res, e instanceof HttpError ? e.status : 500, { error: (e as Error).message }),
       )
