@@ -158,7 +158,8 @@ describe.runIf(run)('web view: live', () => {
       { name: 'spine', parent: 0, head: [0, 0, 1], tail: [0, 0, 2] },
     ]))
     linkData(ana.doc, DEMO.rig, 'data-rig')
-    await w.page.waitForFunction((id) => (globalThis as any).__scenesync.visual(id)?.kind === 'bones', DEMO.rig, { timeout: 10_000 })
+    // The demo rig may show its own bones already: wait for these two.
+    await w.page.waitForFunction((id) => (globalThis as any).__scenesync.visual(id)?.data === 'armature: 2 bones', DEMO.rig, { timeout: 10_000 })
     const rest = await hook<V>('visual', DEMO.rig)
     expect(rest).toMatchObject({ linePoints: 2 * 24, data: 'armature: 2 bones' })
     // Posing the root bone moves both bones' lines.
