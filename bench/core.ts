@@ -53,6 +53,8 @@ export async function runCore(): Promise<Record<string, unknown>> {
     say(`appending ${w.updates.length} entries in batches of ${batch}, projector following live ...`)
     projector.start()
     const tAppend = now()
+    // CPU of every thread of the process: a figure that a busy machine disturbs far less than the rates.
+    const cpuAppend = process.cpuUsage()
     for (let i = 0; i < w.updates.length; i += batch) {
       const group = w.updates.slice(i, i + batch)
       // Separate calls, as the server makes one per message; the log commits them together.
@@ -67,6 +69,7 @@ export async function runCore(): Promise<Record<string, unknown>> {
     w.setup.length = 0
     while (projector.position().seq < target) await new Promise((r) => setTimeout(r, 5))
     const liveMs = now() - tAppend
+    const liveCpu = process.cpuUsage(cpuAppend)
     await projector.stop()
     say(`appended in ${round(appendMs / 1000)} s; projected live by ${round(liveMs / 1000)} s`)
 
@@ -74,10 +77,12 @@ export async function runCore(): Promise<Record<string, unknown>> {
     const freshFile = path.join(dir, 'fresh.sqlite')
     const fresh = openDatabase(freshFile)
     const tProject = now()
+    const cpuProject = process.cpuUsage()
     const freshProjector = new Projector(log, fresh, { snapshotEvery: 0, worker: true })
     await freshProjector.catchUp()
     await freshProjector.stop()
     const projectMs = now() - tProject
+    const projectCpu = process.cpuUsage(cpuProject)
     fresh.close()
 
     say('rebuilding ...')
@@ -131,7 +136,9 @@ export async function runCore(): Promise<Record<string, unknown>> {
       append_entries_per_s: perS(entries, appendMs),
       append_project_events_per_s: perS(w.transformUpdates, liveMs),
       append_project_entries_per_s: perS(entries, liveMs),
+      append_project_cpu_us_per_event: round((liveCpu.user + liveCpu.system) / w.transformUpdates, 2),
       project_events_per_s: perS(w.transformUpdates, projectMs),
+      project_cpu_us_per_event: round((projectCpu.user + projectCpu.system) / w.transformUpdates, 2),
       project_entries_per_s: perS(entries, projectMs),
       rebuild_events_per_s: perS(w.transformUpdates, rebuildMs),
       rebuild_entries_per_s: perS(entries, rebuildMs),

@@ -12,12 +12,21 @@ import { LOG_ORIGIN, applyLogged } from './load-room.js'
 import { ContentExtractor, emptyContentBatch } from './content-rows.js'
 import { refColumns, xformColumns } from './object-rows.js'
 import type { CurrentRow, HistoryRow, RowBatch } from './row-batch.js'
+import { type SnapshotPolicy, type SnapshotTail, snapshotDue } from './snapshot-policy.js'
 
 export interface RoomSource {
-  /** The room's doc as of `upTo` (inclusive): a state update (null when empty), its last cursor, entries since its snapshot. */
-  loadRoom(room: string, upTo: Cursor): Promise<{ state: Uint8Array | null; cursor: Cursor; tail: number }>
+  /** The room's doc as of `upTo` (inclusive): a state update (null when empty), its last cursor, entries (and their bytes) since its snapshot, the snapshot's size. */
+  loadRoom(room: string, upTo: Cursor): Promise<LoadedState>
   /** The last projected state of each object of the room. */
   loadStates(room: string): Promise<Map<string, ObjectState>>
+}
+
+export interface LoadedState {
+  state: Uint8Array | null
+  cursor: Cursor
+  tail: number
+  tailBytes: number
+  snapshotBytes: number
 }
 
 interface RoomState {
@@ -27,7 +36,7 @@ interface RoomState {
   changes: SceneChanges | null
   /** Data blocks, collections, scene settings, geometry chunks. */
   content: ContentExtractor
-  sinceSnapshot: number
+  sinceSnapshot: SnapshotTail
   lastCursor: Cursor
   /** The extraction that last wrote to the room (for eviction). */
   lastBatch: number
@@ -73,7 +82,7 @@ export class ChangeExtractor {
   constructor(
     private readonly source: RoomSource,
     start: Cursor,
-    private readonly snapshotEvery: number,
+    private readonly snapshots: SnapshotPolicy,
     /** Room docs kept in memory; idle ones beyond this are dropped and reloaded when written again. */
     private readonly maxRoomDocs = 32,
     /** One Yjs transaction per run of a room's entries (false: one per entry; same rows, for comparison). */
@@ -110,7 +119,8 @@ export class ChangeExtractor {
       }
       room.lastCursor = entry.cursor
       room.lastBatch = batchNo
-      room.sinceSnapshot++
+      room.sinceSnapshot.entries++
+      room.sinceSnapshot.bytes += entry.update.length
       batch.events.push([entry.room, entry.cursor, entry.time, entry.origin.client, entry.origin.user, entry.update.length])
       if (room.changes) this.changes(batch, room, seq, room.changes, dirty)
       room.content.extract(seq, batch.content, batch.rejected)
@@ -154,11 +164,12 @@ export class ChangeExtractor {
       }
     }
     this.position = batch.cursor
-    if (this.snapshotEvery > 0) {
+    if (this.snapshots.every > 0) {
       for (const room of this.rooms.values()) {
-        if (room.sinceSnapshot < this.snapshotEvery) continue
-        batch.snapshots.push({ room: room.room, cursor: room.lastCursor, state: Y.encodeStateAsUpdate(room.scene.doc) })
-        room.sinceSnapshot = 0
+        if (!snapshotDue(this.snapshots, room.sinceSnapshot)) continue
+        const state = Y.encodeStateAsUpdate(room.scene.doc)
+        batch.snapshots.push({ room: room.room, cursor: room.lastCursor, state })
+        room.sinceSnapshot = { entries: 0, bytes: 0, snapshotBytes: state.length }
       }
     }
     this.evict(batchNo)
@@ -186,7 +197,7 @@ export class ChangeExtractor {
     const doc = new Y.Doc()
     if (loaded.state) applyLogged(doc, loaded.state)
     const scene = new SceneDoc(doc)
-    const room: RoomState = { room: name, scene, states: await this.source.loadStates(name), changes: null, content: new ContentExtractor(name, scene), sinceSnapshot: loaded.tail, lastCursor: loaded.cursor, lastBatch: this.batches, inRun: false }
+    const room: RoomState = { room: name, scene, states: await this.source.loadStates(name), changes: null, content: new ContentExtractor(name, scene), sinceSnapshot: { entries: loaded.tail, bytes: loaded.tailBytes, snapshotBytes: loaded.snapshotBytes }, lastCursor: loaded.cursor, lastBatch: this.batches, inRun: false }
     doc.on('afterTransaction', (tr: Y.Transaction) => {
       if (room.inRun) return
       room.changes = collectChanges(tr, scene.objects)

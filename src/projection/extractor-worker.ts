@@ -8,7 +8,8 @@
 import { type MessagePort, Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 import type { ObjectState } from '../crdt/index.js'
 import type { Cursor, LogEntry } from '../log/event-log.js'
-import { ChangeExtractor, type RoomSource } from './change-extractor.js'
+import { ChangeExtractor, type LoadedState, type RoomSource } from './change-extractor.js'
+import type { SnapshotPolicy } from './snapshot-policy.js'
 import type { RowBatch } from './row-batch.js'
 
 /**
@@ -58,7 +59,7 @@ function unpack(p: PackedEntries): LogEntry[] {
 
 type ToWorker =
   | { type: 'extract'; id: number; entries: PackedEntries; firstSeq: number }
-  | { type: 'room'; id: number; state: Uint8Array | null; cursor: Cursor; tail: number }
+  | ({ type: 'room'; id: number } & LoadedState)
   | { type: 'states'; id: number; states: Map<string, ObjectState> }
   | { type: 'loadFailed'; id: number; message: string }
 type FromWorker =
@@ -92,9 +93,9 @@ export class ExtractorWorker {
   /** Room docs the thread held after its last batch. */
   roomDocs = 0
 
-  constructor(source: RoomSource, start: Cursor, snapshotEvery: number, opts: ExtractorWorkerOptions = {}) {
+  constructor(source: RoomSource, start: Cursor, snapshots: SnapshotPolicy, opts: ExtractorWorkerOptions = {}) {
     const url = new URL(import.meta.url)
-    const workerData = { start, snapshotEvery, exitAt: opts.exitAt ?? 0, maxRoomDocs: opts.maxRoomDocs }
+    const workerData = { start, snapshots, exitAt: opts.exitAt ?? 0, maxRoomDocs: opts.maxRoomDocs }
     if (url.pathname.endsWith('.ts')) {
       // Run from source (tests, benchmarks under tsx): the worker registers tsx before loading this file.
       const tsx = import.meta.resolve('tsx/esm/api')
@@ -164,7 +165,7 @@ export class ExtractorWorker {
 
 /** The worker's side. */
 function serve(port: MessagePort): void {
-  const { start, snapshotEvery, exitAt, maxRoomDocs } = workerData as { start: Cursor; snapshotEvery: number; exitAt: number; maxRoomDocs?: number }
+  const { start, snapshots, exitAt, maxRoomDocs } = workerData as { start: Cursor; snapshots: SnapshotPolicy; exitAt: number; maxRoomDocs?: number }
   let nextId = 0
   let extractions = 0
   const pending = new Map<number, { resolve: (m: ToWorker) => void; reject: (e: Error) => void }>()
@@ -176,11 +177,11 @@ function serve(port: MessagePort): void {
   const source: RoomSource = {
     loadRoom: async (room, upTo) => {
       const r = await ask<Extract<ToWorker, { type: 'room' }>>({ type: 'loadRoom', id: nextId++, room, upTo })
-      return { state: r.state, cursor: r.cursor, tail: r.tail }
+      return { state: r.state, cursor: r.cursor, tail: r.tail, tailBytes: r.tailBytes, snapshotBytes: r.snapshotBytes }
     },
     loadStates: async (room) => (await ask<Extract<ToWorker, { type: 'states' }>>({ type: 'loadStates', id: nextId++, room })).states,
   }
-  const extractor = new ChangeExtractor(source, start, snapshotEvery, maxRoomDocs)
+  const extractor = new ChangeExtractor(source, start, snapshots, maxRoomDocs)
   // Extractions run one at a time, in the order they were asked for.
   let chain = Promise.resolve()
   port.on('message', (m: ToWorker) => {

@@ -14,6 +14,10 @@ export interface LoadedRoom {
   cursor: Cursor
   /** Entries replayed after the snapshot. */
   tail: number
+  /** Their update bytes. */
+  tailBytes: number
+  /** Size of the snapshot it started from (0: none). */
+  snapshotBytes: number
 }
 
 /**
@@ -45,6 +49,7 @@ export async function loadRoom(
     cursor = snap.cursor
   }
   let tail = 0
+  let tailBytes = 0
   for (;;) {
     const page = await log.readRoom(room, cursor, { limit: pageSize })
     if (page.length === 0) break
@@ -57,8 +62,9 @@ export async function loadRoom(
       applyLogged(doc, e.update, onApplyError && ((err) => onApplyError(e.cursor, err)))
       cursor = e.cursor
       tail++
+      tailBytes += e.update.length
     }
     if (done) break
   }
-  return { doc, cursor, tail }
+  return { doc, cursor, tail, tailBytes, snapshotBytes: snap?.state.length ?? 0 }
 }

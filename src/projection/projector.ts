@@ -20,6 +20,7 @@ import { ExtractorWorker, WorkerExitError } from './extractor-worker.js'
 import { loadRoom } from './load-room.js'
 import type { RowBatch } from './row-batch.js'
 import { RowSink } from './row-sink.js'
+import { DEFAULT_SNAPSHOT_POLICY, type SnapshotPolicy } from './snapshot-policy.js'
 import type { SqlDatabase } from './sql.js'
 
 /** Where a test may inject a crash: every step of the loop. */
@@ -31,6 +32,8 @@ export interface ProjectorOptions {
   batchSize?: number
   /** Store a Yjs snapshot of a room in the log after this many of its entries; 0 = never. */
   snapshotEvery?: number
+  /** ... and once its update bytes since the last snapshot reach this multiple of that snapshot's size (snapshot-policy.ts); 0 = entries only. */
+  snapshotTailRatio?: number
   logger?: Logger
   /**
    * While following the log, wait this long (ms) after hearing of new entries
@@ -72,7 +75,7 @@ interface Extractor {
 export class Projector {
   private readonly sink: RowSink
   private readonly batchSize: number
-  private readonly snapshotEvery: number
+  private readonly snapshots: SnapshotPolicy
   private readonly logger: Logger
   private readonly crash: (p: CrashPoint) => void
   private readonly useWorker: boolean
@@ -106,7 +109,7 @@ export class Projector {
   ) {
     this.sink = new RowSink(db)
     this.batchSize = opts.batchSize ?? 2000
-    this.snapshotEvery = opts.snapshotEvery ?? 5000
+    this.snapshots = { every: opts.snapshotEvery ?? DEFAULT_SNAPSHOT_POLICY.every, tailRatio: opts.snapshotTailRatio ?? DEFAULT_SNAPSHOT_POLICY.tailRatio }
     this.logger = opts.logger ?? silentLogger
     this.crash = opts.crashHook ?? (() => {})
     this.coalesceMs = opts.coalesceMs ?? 5
@@ -124,11 +127,11 @@ export class Projector {
   private source(): RoomSource {
     return {
       loadRoom: async (room: string, upTo: Cursor) => {
-        if (upTo === START) return { state: null, cursor: START, tail: 0 }
+        if (upTo === START) return { state: null, cursor: START, tail: 0, tailBytes: 0, snapshotBytes: 0 }
         const loaded = await loadRoom(this.log, room, upTo)
         const state = Y.encodeStateAsUpdate(loaded.doc)
         loaded.doc.destroy()
-        return { state, cursor: loaded.cursor, tail: loaded.tail }
+        return { state, cursor: loaded.cursor, tail: loaded.tail, tailBytes: loaded.tailBytes, snapshotBytes: loaded.snapshotBytes }
       },
       loadStates: async (room: string): Promise<Map<string, ObjectState>> => this.sink.loadStates(room),
     }
@@ -137,12 +140,12 @@ export class Projector {
   private getExtractor(): Extractor {
     if (!this.extractor) {
       if (this.useWorker) {
-        this.extractor = new ExtractorWorker(this.source(), this.cursor, this.snapshotEvery, {
+        this.extractor = new ExtractorWorker(this.source(), this.cursor, this.snapshots, {
           exitAt: this.workerExitAt,
           ...(this.maxRoomDocs !== undefined ? { maxRoomDocs: this.maxRoomDocs } : {}),
         })
       } else {
-        const inThread = new ChangeExtractor(this.source(), this.cursor, this.snapshotEvery, this.maxRoomDocs)
+        const inThread = new ChangeExtractor(this.source(), this.cursor, this.snapshots, this.maxRoomDocs)
         this.extractor = { extract: (e, f) => inThread.extract(e, f), get roomDocs() { return inThread.roomDocs }, close: async () => {} }
       }
     }

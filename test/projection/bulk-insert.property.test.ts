@@ -12,12 +12,12 @@ import { openDatabase } from '../../src/projection/sql.js'
 import { checkProperty } from '../helpers/prop.js'
 import { dumpTables, produce, stepArb } from '../helpers/projection-fixture.js'
 
-const empty: RoomSource = { loadRoom: async () => ({ state: null, cursor: '', tail: 0 }), loadStates: async () => new Map() }
+const empty: RoomSource = { loadRoom: async () => ({ state: null, cursor: '', tail: 0, tailBytes: 0, snapshotBytes: 0 }), loadStates: async () => new Map() }
 
 async function tables(entries: LogEntry[], size: number, multiRow: boolean) {
   const db = openDatabase(':memory:')
   const sink = new RowSink(db, multiRow)
-  const x = new ChangeExtractor(empty, '', 0)
+  const x = new ChangeExtractor(empty, '', { every: 0, tailRatio: 0 })
   for (let i = 0; i < entries.length; i += size) sink.write(await x.extract(entries.slice(i, i + size), i + 1))
   const out = dumpTables(db)
   db.close()

@@ -13,11 +13,11 @@ import type { RowBatch } from '../../src/projection/row-batch.js'
 import { checkProperty } from '../helpers/prop.js'
 import { produce, scriptArb } from '../helpers/projection-fixture.js'
 
-const empty: RoomSource = { loadRoom: async () => ({ state: null, cursor: '', tail: 0 }), loadStates: async () => new Map() }
+const empty: RoomSource = { loadRoom: async () => ({ state: null, cursor: '', tail: 0, tailBytes: 0, snapshotBytes: 0 }), loadStates: async () => new Map() }
 
 /** Every row of extracting `entries` in batches of `size`, snapshots decoded to sizes (their bytes may merge differently). */
 async function rows(entries: LogEntry[], size: number, batchRuns: boolean) {
-  const x = new ChangeExtractor(empty, '', 5, 32, batchRuns)
+  const x = new ChangeExtractor(empty, '', { every: 5, tailRatio: 0 }, 32, batchRuns)
   const out: Array<Omit<RowBatch, 'snapshots'> & { snapshots: Array<{ room: string; cursor: string }> }> = []
   for (let i = 0; i < entries.length; i += size) {
     const b = await x.extract(entries.slice(i, i + size), i + 1)

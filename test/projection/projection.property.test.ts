@@ -28,11 +28,11 @@ describe('projection', () => {
           const n = sizes[b % sizes.length]!
           await appendAll(log, produced.slice(i, i + n))
           i += n
-          const p = new Projector(log, db, { batchSize: sizes[(b + 1) % sizes.length]!, snapshotEvery: 4 })
+          const p = new Projector(log, db, { batchSize: sizes[(b + 1) % sizes.length]!, snapshotEvery: 4, snapshotTailRatio: 0 })
           await p.step() // leave some behind: the next round catches up from the committed cursor
           b++
         }
-        await new Projector(log, db, { snapshotEvery: 4 }).catchUp()
+        await new Projector(log, db, { snapshotEvery: 4, snapshotTailRatio: 0 }).catchUp()
         expect(dumpTables(db)).toEqual(dumpTables(await rebuild(log)))
         await log.close()
       }),
@@ -58,13 +58,13 @@ describe('projection', () => {
               if (point === c.point && seen++ === c.after) throw new Crash(point)
             }
             try {
-              await new Projector(log, db, { batchSize, snapshotEvery: 3, crashHook: hook }).catchUp()
+              await new Projector(log, db, { batchSize, snapshotEvery: 3, snapshotTailRatio: 0, crashHook: hook }).catchUp()
             } catch (e) {
               if (!(e instanceof Crash)) throw e
               restarts++
             }
           }
-          await new Projector(log, db, { batchSize, snapshotEvery: 3 }).catchUp()
+          await new Projector(log, db, { batchSize, snapshotEvery: 3, snapshotTailRatio: 0 }).catchUp()
           expect(dumpTables(db)).toEqual(dumpTables(await rebuild(log)))
           expect(restarts).toBeGreaterThanOrEqual(0)
           await log.close()
@@ -93,7 +93,7 @@ describe('projection', () => {
       let hit = false
       await new Projector(log, db, {
         batchSize: 1,
-        snapshotEvery: 1,
+        snapshotEvery: 1, snapshotTailRatio: 0,
         crashHook: (p) => {
           if (p === point && !hit) {
             hit = true
@@ -132,13 +132,13 @@ describe('projection', () => {
             const crashHook = (point: CrashPoint) => {
               if (point === c.point && seen++ === c.after) throw new Crash(point)
             }
-            const p = new Projector(log, db, { batchSize, snapshotEvery: 3, worker: true, crashHook })
+            const p = new Projector(log, db, { batchSize, snapshotEvery: 3, snapshotTailRatio: 0, worker: true, crashHook })
             await p.catchUp().catch((e: unknown) => {
               if (!(e instanceof Crash)) throw e
             })
             await p.stop()
           }
-          const p = new Projector(log, db, { batchSize, snapshotEvery: 3, worker: true })
+          const p = new Projector(log, db, { batchSize, snapshotEvery: 3, snapshotTailRatio: 0, worker: true })
           await p.catchUp()
           await p.stop()
           expect(dumpTables(db)).toEqual(dumpTables(await rebuild(log)))

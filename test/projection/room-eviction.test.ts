@@ -55,7 +55,7 @@ describe('projector memory', () => {
         const log = memoryLog()
         await appendAll(log, produce(steps))
         const db = openDatabase(':memory:')
-        const p = new Projector(log, db, { batchSize, snapshotEvery: 3, maxRoomDocs: 1, worker })
+        const p = new Projector(log, db, { batchSize, snapshotEvery: 3, snapshotTailRatio: 0, maxRoomDocs: 1, worker })
         await p.catchUp()
         await p.stop()
         expect(dumpTables(db)).toEqual(await rebuilt(log))
