@@ -20,6 +20,8 @@ export interface SqlDatabase {
   close(): void
 }
 
+const WAL_CHECKPOINT_PAGES = 16_384
+
 export interface OpenOptions {
   /** A rebuild writes into a new file it renames at the end, so it can skip fsyncs. */
   fast?: boolean
@@ -39,6 +41,15 @@ export function openDatabase(file: string, opts: OpenOptions = {}): SqlDatabase 
   } else if (!opts.readonly) {
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
+    // History is keyed (object, position), so every batch dirties a page per
+    // object it touches, and a checkpoint writes each dirty page back once.
+    // SQLite's default (every 1,000 pages, 4 MiB) checkpointed after nearly
+    // every live batch, writing the same pages over and over: at 1,000 objects
+    // that was a third of the projector's CPU and halved the live rate on the
+    // core bench. Every 16,384 pages (64 MiB) a page absorbs many batches'
+    // rows between write-backs; the WAL file is cut back to 64 MiB after each.
+    db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
+    db.pragma(`journal_size_limit = ${WAL_CHECKPOINT_PAGES * 4096}`)
   }
   if (!opts.fast) db.pragma('cache_size = -65536')
   db.pragma('temp_store = MEMORY')
