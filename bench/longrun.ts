@@ -12,7 +12,7 @@
  *     make, without replicating 10 million updates 8 times.
  *  2. Every update goes into the embedded log (group-committed in batches of
  *     BENCH_BATCH, 512) with the projector following live in this process,
- *     as `scenesync serve` runs it (snapshots every 5,000 entries). That is
+ *     as `scenesync serve` runs it (snapshot-policy.ts). That is
  *     the server's durable path without its WebSocket front; the front is
  *     measured below and by `bench sync`.
  *  3. At BENCH_CHECKPOINTS (10) points: the encoded state of the room

@@ -16,6 +16,7 @@ import { openDatabase } from '../projection/sql.js'
 import { DEFAULT_LIMITS } from '../server/connection.js'
 import { SyncServer } from '../server/sync-server.js'
 import { TokenVerifier } from '../server/tokens.js'
+import { WalCheckpointer } from '../server/wal-checkpointer.js'
 import { Command, Option } from 'commander'
 import { nonNegativeInt } from './args.js'
 import { type HelpOutput, epilog, logLevelOption, prepare, runSync } from './command-line.js'
@@ -173,6 +174,8 @@ export async function startServe(options: ServeOptions | readonly string[], logg
   }
   projector.start()
   const addr = await server.listen()
+  // Off the event loop: an inline checkpoint would stall every room (wal-checkpointer.ts).
+  const checkpointer = new WalCheckpointer([...(store.kind === 'sqlite' ? [path.join(data, LOG_FILE)] : []), projectionFile(data)], { logger })
   const url = `ws://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`
   logger.info('scenesync listening', { url, data, store: store.kind, auth: tokens ? `tokens (${tokens.algorithms.join(', ')})` : 'off (loopback)' })
   let stopping: Promise<void> | null = null
@@ -183,6 +186,7 @@ export async function startServe(options: ServeOptions | readonly string[], logg
         await server.close()
         offLog()
         await projector.stop()
+        await checkpointer.stop()
         await log.close()
         db.close()
         projectionLock.release()
