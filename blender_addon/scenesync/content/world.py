@@ -5,7 +5,7 @@ BlenderWorld. References to Blender data live only within one main-thread call
 """
 import bpy
 
-from . import PROP, KINDS, collection as C, collections as stores, kind_of, values
+from . import PROP, KINDS, armature, collection as C, collections as stores, kind_of, values
 from ..core import ids as IDS
 from ..core.content_world import BUILDABLE, SCENE_COLLECTION, ContentWorld
 
@@ -20,7 +20,8 @@ class BlenderContent(ContentWorld):
         self._index = None
         self._in_scene = None
         self._call = None
-        self._members = None            # (scene pointer, [(collection id, {object pointer})]): see _membership
+        self._members = None            # (scene pointer, [(collection id, collection pointer, {object pointer})]): see _membership
+        self._rest = {}                 # armature id -> (pointer, rest key, encoded bones): see read_geometry
         objects.on_link = self._linked
 
     @staticmethod
@@ -39,7 +40,7 @@ class BlenderContent(ContentWorld):
 
     def forget_pointers(self) -> None:
         """After undo or a file load, addresses no longer tell data blocks apart."""
-        self.known, self.col_known = {}, {}
+        self.known, self.col_known, self._rest = {}, {}, {}
         self._call = self._index = self._in_scene = self._members = None
 
     # -- data blocks --------------------------------------------------------------
@@ -126,7 +127,17 @@ class BlenderContent(ContentWorld):
         kind = kind_of(db) if db is not None else None
         if kind not in GEOMETRY:
             return None
-        return KINDS[kind].read_geometry(db)
+        if kind != 'ARMATURE':
+            return KINDS[kind].read_geometry(db)
+        # Bones at rest are read again only when their bulk key changed: a pose
+        # from the room tags the armature's geometry on every apply.
+        key, ptr = armature.rest_key(db), db.as_pointer()
+        kept = self._rest.get(did)
+        if kept is not None and kept[0] == ptr and kept[1] == key:
+            return kept[2]
+        parts = KINDS[kind].read_geometry(db)
+        self._rest[did] = (ptr, key, parts)
+        return parts
 
     def is_editing(self, did) -> bool:
         db = self._db(did)
