@@ -379,11 +379,19 @@ class BlenderWorld(World):
             o.matrix_basis = basis
         return Snap(o.name, o.type, self.ensure_id(p) if p is not None else None, self._visible(o), read_xform(o))
 
-    def pose(self, oid):
+    def pose(self, oid, names=None):
         o = self.obj(oid)
         if o is None or o.type != 'ARMATURE' or o.pose is None:
             return None
-        return {pb.name: read_xform(pb) for pb in o.pose.bones}
+        bones = o.pose.bones
+        if names is None:
+            return {pb.name: read_xform(pb) for pb in bones}
+        out = {}
+        for n in names:
+            pb = bones.get(n)
+            if pb is not None:
+                out[n] = read_xform(pb)
+        return out
 
     def create(self, oid, name, type):
         make = _DATA.get(type)

@@ -58,8 +58,9 @@ class World:
         """The object's Snap, or None if there is no such object."""
         raise NotImplementedError
 
-    def pose(self, oid: str):
-        """bone name -> xform for an armature, None for any other object."""
+    def pose(self, oid: str, names=None):
+        """bone name -> xform for an armature, None for any other object;
+        ``names``: only those bones (the ones it has)."""
         raise NotImplementedError
 
     def create(self, oid: str, name: str, type) -> bool:
