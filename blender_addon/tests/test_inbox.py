@@ -1,5 +1,6 @@
 """The agent's messages waiting to be applied (core/inbox.py), and the pump that
 applies them within a time budget per tick (Session.pump)."""
+import random
 import unittest
 
 from fakes import FakeWorld, connected, obj_msg, xf
@@ -44,6 +45,33 @@ class InboxTest(unittest.TestCase):
         pose = out[1]['object'].pose
         self.assertEqual(pose, {'arm': xf(3), 'leg': xf(1)}, 'the newer bone wins, the older one is kept')
         self.assertEqual(box.folded, 1)
+
+    def test_three_changes_of_one_bone_end_with_the_newest_though_a_later_message_lacks_it(self):
+        box = Inbox()
+        box.add([msg('a', 1, pose={'arm': xf(1)}), msg('a', 2, pose={'arm': xf(2)}), msg('a', 3, pose={'leg': xf(3)})], 0.0)
+        (r,) = [m['object'] for m in drain(box)]
+        self.assertEqual(r.pose, {'arm': xf(2), 'leg': xf(3)})
+
+    def test_every_bone_ends_with_its_newest_value_whatever_the_ticks(self):
+        for seed in range(100):
+            rnd = random.Random(seed)
+            box, want, got, t = Inbox(max_defer=0.1), {}, {}, 0.0
+            for _ in range(100):
+                t += rnd.random() * 0.03
+                batch = []
+                for _ in range(rnd.randrange(6)):
+                    oid, bone, v = f'r{rnd.randrange(3)}', f'b{rnd.randrange(5)}', rnd.randrange(1000)
+                    want[(oid, bone)] = xf(v)
+                    batch.append(msg(oid, pose={bone: xf(v)}))
+                box.add(batch, t)
+                for _ in range(rnd.randrange(5)):
+                    m = box.next(t)
+                    if m is None:
+                        break
+                    got.update(((m['id'], b), x) for b, x in m['object'].pose.items())
+            for m in drain(box, t + 1):
+                got.update(((m['id'], b), x) for b, x in m['object'].pose.items())
+            self.assertEqual(got, want, f'seed {seed}')
 
     def test_a_removed_bone_stays_removed_and_a_full_pose_stays_full(self):
         box = Inbox()

@@ -34,6 +34,7 @@ class Inbox:
         self._head = 0         # seq of the oldest waiting message
         self._tail = 0         # seq the next message gets
         self._newest = {}      # object id -> seq of its newest waiting object message
+        self._after = {}       # seq of an object message -> seq of the next one for the same object
         self._barriers = []    # seqs of waiting messages folding must not pass, oldest first
         self._barrier_at = 0   # index of the first of those still waiting
         self.folded = 0        # object messages folded into a newer one (benchmarks read it)
@@ -48,6 +49,9 @@ class Inbox:
             self._entries[seq] = [now, m, now]
             t = m.get('type')
             if t == 'object':
+                before = self._newest.get(m['id'])
+                if before is not None:
+                    self._after[before] = seq
                 self._newest[m['id']] = seq
             elif t not in _NEUTRAL:
                 self._barriers.append(seq)
@@ -70,10 +74,11 @@ class Inbox:
                     self._barrier_at = 0
             if m.get('type') != 'object':
                 return m
-            oid = m['id']
-            newer = self._newest.get(oid, seq)
-            if newer == seq:
-                del self._newest[oid]
+            # Folded one step at a time, into the next change of the same object,
+            # so each bone ends with the value of the newest message that has it.
+            newer = self._after.pop(seq, None)
+            if newer is None:
+                del self._newest[m['id']]
                 return m
             if self._barrier_before(newer) or now - first >= self.max_defer:
                 return m
@@ -93,7 +98,7 @@ class Inbox:
         return out
 
     def clear(self) -> None:
-        self._entries, self._newest, self._barriers = {}, {}, []
+        self._entries, self._newest, self._after, self._barriers = {}, {}, {}, []
         self._head = self._tail = self._barrier_at = 0
 
 
