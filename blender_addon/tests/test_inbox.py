@@ -7,7 +7,7 @@ from fakes import FakeWorld, connected, obj_msg, xf
 from core import protocol as P
 from core.inbox import Inbox
 from core.history_preview import Hold
-from core.session import MAX_LAG
+from core.session import CATCH_UP
 
 
 def msg(oid, x=0.0, pose=None, full=False):
@@ -155,14 +155,17 @@ class PumpBudgetTest(unittest.TestCase):
         self.assertEqual([self.w.objs[f'o{i}']['xform'] for i in range(40)], [xf(i + 1) for i in range(40)])
         self.assertEqual(self.agent.take(), [], 'applying later sends nothing back')
 
-    def test_a_backlog_older_than_max_lag_is_applied_in_one_tick(self):
-        for i in range(40):
-            self.agent.push(obj_msg(f'o{i}', f'O{i}', xform=xf(i + 1)))
+    def test_a_backlog_that_has_waited_gets_a_budget_that_grows_with_its_age(self):
+        for i in range(80):
+            self.agent.push(obj_msg(f'o{i % 40}', f'O{i % 40}', xform=xf(i + 1)))
+        first = self.s.pump(self.w)
+        self.clock.tick(3 * CATCH_UP)
+        second = self.s.pump(self.w)
+        self.assertGreaterEqual(second, 2 * first, 'three times the budget after waiting three CATCH_UPs')
+        self.clock.tick(20 * CATCH_UP)
         self.s.pump(self.w)
-        self.clock.tick(MAX_LAG + 0.01)
-        self.s.pump(self.w)
-        self.assertEqual(len(self.s.inbox), 0)
-        self.assertEqual(self.w.objs['o39']['xform'], xf(40))
+        self.assertEqual(len(self.s.inbox), 0, 'a long wait is caught up in one tick')
+        self.assertEqual([self.w.objs[f'o{i}']['xform'] for i in range(40)], [xf(i + 41) for i in range(40)])
 
     def test_one_object_moved_many_times_in_a_burst_is_written_once(self):
         for k in range(30):

@@ -10,9 +10,9 @@ object (core/coalescer.py); everything one call produced goes out as one line,
 which is one Yjs transaction and one log entry.
 
 Remote changes (apply): ``pump`` takes the agent's messages into the inbox
-(core/inbox.py) and applies them for at most ``budget`` seconds per tick,
-merging each value three ways with the base and Blender (core/merge.py); what
-is left waits for the next tick, unless the oldest has waited ``MAX_LAG``.
+(core/inbox.py) and applies them for about ``budget`` seconds per tick (more
+when they have waited), merging each value three ways with the base and
+Blender (core/merge.py); what is left waits for the next tick.
 
 While not capturing (disconnected, or connecting), the glue still reports
 transform and pose edits of objects the base knows, and the session notes when
@@ -40,9 +40,10 @@ SYNC_WAIT = 3.0
 # a tick rarely needs it): a burst is spread over the next ticks, not felt as a
 # stutter of the viewport.
 APPLY_BUDGET = 0.004
-# ... unless messages have waited this long: then a tick applies until the
-# backlog is younger, so it cannot grow without bound on a slow machine.
-MAX_LAG = 0.25
+# A backlog gets a budget that grows with the age of its oldest message (one
+# more APPLY_BUDGET per CATCH_UP waited), so a machine too busy to keep up
+# with 4 ms a tick catches up in longer ticks instead of falling ever further behind.
+CATCH_UP = 0.1
 
 STATUS_LABELS = {
     'disconnected': 'Disconnected', 'starting': 'Starting agent', 'connecting': 'Connecting',
@@ -321,14 +322,14 @@ class Session:
         if self.agent is not None:
             now = self.clock()
             self.inbox.add(self.agent.poll(limit), now)
-            end = self.timer() + self.budget
+            end = self.timer() + self.budget * max(1.0, self.inbox.waited(now) / CATCH_UP)
             while self.agent is not None:
                 m = self.inbox.next(now)
                 if m is None:
                     break
                 n += 1
                 self.handle(world, m)
-                if self.timer() >= end and self.inbox.waited(now) < MAX_LAG:
+                if self.timer() >= end:
                     break
         now = self.clock()
         self._flush_due(now)
