@@ -1,5 +1,5 @@
-"""The agent's messages waiting to be applied, in order, with changes to the
-same object folded into the newest.
+"""The agent's messages waiting to be applied, in order, with an object's
+changes folded forward into its newest.
 
 The timer applies messages for a few milliseconds per tick (Session.pump) and
 leaves the rest here for the next one: a burst of 400 moves then costs four
@@ -8,10 +8,11 @@ applied out of order, with one exception that is itself the point: an
 ``object`` message is the object's whole state in the doc (its pose only the
 bones that changed), so when a newer one for the same object is already
 waiting, the older one is folded into it (its bones kept unless the newer one
-has them too) and applied at the newer one's place. Blender is then written
-once with the last value while the doc, which the agent keeps, has had every
-update. Applying an object's state later, never earlier, is what the doc did
-anyway: a name another object gave up meanwhile is free by then.
+has them too), one message at a time, and applied at the newest one's place.
+Blender is then written once with the last value while the doc, which the
+agent keeps, has had every update. Applying an object's state later, never
+earlier, is what the doc did anyway: a name another object gave up meanwhile
+is free by then.
 
 Folding stops at any message that is not an object change (a scene, a
 delete, a status, scene content, the agent's exit): what came before it is
