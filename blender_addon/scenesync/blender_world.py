@@ -16,6 +16,7 @@ from mathutils import Matrix
 from .core import ids as IDS
 from .core.adopt import Evidence
 from .core.object_index import ObjectIndex
+from .core.pose_image import PoseImage
 from .core.world import Snap, World
 
 PROP = 'scenesync_id'
@@ -124,6 +125,7 @@ class BlenderWorld(World):
         self._hidden = set()   # ids last seen hidden
         self._selected = set() # ids selected at the last structure check
         self._sweep = []       # ids whose visibility is still to be looked at
+        self._poses = {}       # id -> (object pointer, token, PoseImage) the handler last compared
         self.on_link = None    # (pointer, linked?) after our own creations and deletions (content/world.py)
 
     def bind(self, scene) -> str:
@@ -227,6 +229,7 @@ class BlenderWorld(World):
     def _invalidate(self) -> None:
         self.index.invalidate()
         self._foreign, self._hidden, self._selected, self._sweep = set(), set(), set(), []
+        self._poses = {}
 
     @property
     def generation(self) -> int:
@@ -395,6 +398,17 @@ class BlenderWorld(World):
                 out[n] = read_xform(pb)
         return out
 
+    def pose_if_changed(self, oid, token):
+        o = self.obj(oid)
+        if o is None or o.type != 'ARMATURE' or o.pose is None:
+            return None
+        img, ptr = PoseImage.read(o.pose.bones), o.as_pointer()
+        kept = self._poses.get(oid)
+        self._poses[oid] = (ptr, token, img)
+        if kept is not None and kept[0] == ptr and kept[1] == token and kept[2] == img:
+            return None
+        return img.xforms()
+
     def create(self, oid, name, type):
         make = _DATA.get(type)
         o = bpy.data.objects.new(name, make(name) if make else None)
@@ -457,6 +471,12 @@ class BlenderWorld(World):
             if pb is not None:
                 write_xform(pb, x)
                 out[name] = read_xform(pb)
+        kept = self._poses.get(oid)
+        if kept is not None:
+            # Our writes are seen: the echo finds Blender equal to the image unless
+            # something else moved too (a bone the person posed meanwhile).
+            if kept[0] != o.as_pointer() or not all(kept[2].patch(n, x) for n, x in out.items()):
+                del self._poses[oid]
         return out
 
     def is_armature(self, oid) -> bool:
