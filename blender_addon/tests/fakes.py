@@ -65,9 +65,11 @@ class FakeWorld(World):
         o = self.objs.get(oid)
         return None if o is None else Snap(o['name'], o['type'], o['parent'], o['visible'], o['xform'])
 
-    def pose(self, oid):
+    def pose(self, oid, names=None):
         o = self.objs.get(oid)
-        return None if o is None or o['bones'] is None else dict(o['bones'])
+        if o is None or o['bones'] is None:
+            return None
+        return dict(o['bones']) if names is None else {n: o['bones'][n] for n in names if n in o['bones']}
 
     def _free_name(self, name, oid):
         taken = {o['name'] for k, o in self.objs.items() if k != oid}

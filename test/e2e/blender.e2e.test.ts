@@ -245,6 +245,33 @@ sp.rotation_mode = 'XYZ'; sp.rotation_euler = (0.2, 0, 0)`, { RIG })
     expect(Object.keys(p!.pose).sort()).toEqual(['head', 'root', 'spine'])
   })
 
+  it.skipIf(SKIP)('[B1] a bone B poses while A\'s pose of the same rig is applied, in one depsgraph update, still reaches A', async () => {
+    // B compares its rig once, so its world keeps an image of the pose (core/pose_image.py).
+    await B.exec(`obj(RIG).pose.bones['root'].location = (0, 0, 0.25)\ntick()`, { RIG })
+    await B.cmd('barrier')
+    await A.until(`abs(obj(RIG).pose.bones['root'].location.z - 0.25) < 1e-5`, { RIG }, 20)
+    // B's person moves root; before any update, the timer applies A's move of head.
+    const waiting = B.exec<{ head: number[]; root_seen: boolean }>(`
+obj(RIG).pose.bones['root'].location = (0, 0, 0.75)
+end = time.monotonic() + 20
+while time.monotonic() < end and not any(m.get('type') == 'object' and m.get('id') == RIG for m in list(session.agent.queue.queue)):
+    time.sleep(0.01)
+addon.pump()
+bpy.context.view_layer.update()
+# The handler's own capture, not a later whole-scene reply, must have seen root: sent or held to send.
+held = session.co.pending((RIG, 'pose')) or {}
+result = {'head': list(obj(RIG).pose.bones['head'].location),
+          'root_seen': 'root' in held or abs(session.base[RIG].bones['root'][1][2] - 0.75) < 1e-5}`, { RIG })
+    await A.exec(`obj(RIG).pose.bones['head'].location = (0, 0.125, 0)\ntick()`, { RIG })
+    const got = await waiting
+    expect(got.head[1]).toBeCloseTo(0.125, 5)
+    expect(got.root_seen).toBe(true)
+    await B.cmd('barrier')
+    await A.until(`abs(obj(RIG).pose.bones['root'].location.z - 0.75) < 1e-5`, { RIG }, 20)
+    const p = await inProjection(RIG, (o) => Math.abs((o?.pose.root?.location[2] ?? 0) - 0.75) < 1e-5 && Math.abs((o?.pose.head?.location[1] ?? 0) - 0.125) < 1e-5, 'both bones')
+    expect(p).toBeDefined()
+  })
+
   it.skipIf(SKIP)('[B2] saving and reloading the file keeps every id and sends nothing; an undo sends only what it undid', async () => {
     const file = path.join(dir, 'a.blend')
     const before = await A.cmd<Record<string, ObjState>>('state')

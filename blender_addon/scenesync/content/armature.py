@@ -56,6 +56,24 @@ def read_geometry(arm) -> list:
                               'tails': tails, 'rolls': rolls, 'flags': flags})
 
 
+def rest_key(arm) -> tuple:
+    """Everything ``read_geometry`` encodes, read in bulk: equal keys, equal
+    bones at rest. About 70 µs for 100 bones against 0.7 ms for the encoding,
+    which matters because posing a bone tags the armature's geometry too: every
+    pose applied from the room comes back as an update that looks like a rest
+    change (content/world.py keeps the last encoding under its key)."""
+    bones = arm.bones
+    n = len(bones)
+
+    def bulk(prop, k, code='f'):
+        a = array(code, bytes(array(code).itemsize * k * n))
+        bones.foreach_get(prop, a)
+        return a.tobytes()
+    return (tuple(bones.keys()), tuple(b.parent.name if b.parent is not None else '' for b in bones),
+            bulk('head_local', 3), bulk('tail_local', 3), bulk('matrix_local', 16),
+            bulk('use_connect', 1, 'b'), bulk('use_deform', 1, 'b'))
+
+
 def write_geometry(arm, data, scene) -> bool:
     """False when it must wait: no object of this armature in the scene, or
     another object is in a mode other than object mode."""

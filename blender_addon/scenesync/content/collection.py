@@ -134,18 +134,23 @@ def members(scene, obj, in_scene) -> tuple:
     return tuple(out)
 
 
-def set_members(scene, obj, cids) -> None:
-    targets = []
+def targets(scene, cids) -> list:
+    """The collections of this scene ``cids`` names (the scene's own when none
+    of them is here: an object is never taken out of the scene, [B4])."""
+    out = []
     for cid in cids:
         c = scene.collection if cid == SCENE_COLLECTION else find(scene, cid)
-        if c is not None:
-            targets.append(c)
-    if not targets:
-        targets = [scene.collection]  # never out of the scene
-    for c in targets:
+        if c is not None and c not in out:
+            out.append(c)
+    return out or [scene.collection]
+
+
+def set_members(scene, obj, cids) -> None:
+    wanted = targets(scene, cids)
+    for c in wanted:
         if c.objects.get(obj.name) != obj:
             c.objects.link(obj)
     for u in list(obj.users_collection):
         in_this = u == scene.collection or u in scene.collection.children_recursive
-        if in_this and u not in targets:
+        if in_this and u not in wanted:
             u.objects.unlink(obj)

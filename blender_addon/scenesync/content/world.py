@@ -5,7 +5,7 @@ BlenderWorld. References to Blender data live only within one main-thread call
 """
 import bpy
 
-from . import PROP, KINDS, collection as C, collections as stores, kind_of, values
+from . import PROP, KINDS, armature, collection as C, collections as stores, kind_of, values
 from ..core import ids as IDS
 from ..core.content_world import BUILDABLE, SCENE_COLLECTION, ContentWorld
 
@@ -20,7 +20,8 @@ class BlenderContent(ContentWorld):
         self._index = None
         self._in_scene = None
         self._call = None
-        self._members = None            # (scene pointer, [(collection id, {object pointer})]): see _membership
+        self._members = None            # (scene pointer, [(collection id, collection pointer, {object pointer})]): see _membership
+        self._rest = {}                 # armature id -> (pointer, rest key, encoded bones): see read_geometry
         objects.on_link = self._linked
 
     @staticmethod
@@ -39,7 +40,7 @@ class BlenderContent(ContentWorld):
 
     def forget_pointers(self) -> None:
         """After undo or a file load, addresses no longer tell data blocks apart."""
-        self.known, self.col_known = {}, {}
+        self.known, self.col_known, self._rest = {}, {}, {}
         self._call = self._index = self._in_scene = self._members = None
 
     # -- data blocks --------------------------------------------------------------
@@ -126,7 +127,17 @@ class BlenderContent(ContentWorld):
         kind = kind_of(db) if db is not None else None
         if kind not in GEOMETRY:
             return None
-        return KINDS[kind].read_geometry(db)
+        if kind != 'ARMATURE':
+            return KINDS[kind].read_geometry(db)
+        # Bones at rest are read again only when their bulk key changed: a pose
+        # from the room tags the armature's geometry on every apply.
+        key, ptr = armature.rest_key(db), db.as_pointer()
+        kept = self._rest.get(did)
+        if kept is not None and kept[0] == ptr and kept[1] == key:
+            return kept[2]
+        parts = KINDS[kind].read_geometry(db)
+        self._rest[did] = (ptr, key, parts)
+        return parts
 
     def is_editing(self, did) -> bool:
         db = self._db(did)
@@ -174,13 +185,15 @@ class BlenderContent(ContentWorld):
     # -- objects --------------------------------------------------------------------
 
     def _membership(self):
-        """[(collection id, pointers of its objects)] for the scene's collections,
-        in the order Blender lists an object's collections (``users_collection``,
-        which in Blender 3.4 is Python that lists every collection's objects:
-        2 ms per object at 5,000). Kept across calls as plain ints; dropped when
-        a collection's members change (its Collection update, undo, load, our
-        own ``set_object_collections``) and kept up to date by our own creations
-        and deletions (``_linked``)."""
+        """[(collection id, collection pointer, pointers of its objects)] for the
+        scene's collections, in the order Blender lists an object's collections
+        (``users_collection``, which in Blender 3.4 is Python that lists every
+        collection's objects: 2 ms per object at 5,000). A collection without an
+        id yet is listed with ``''``: an object linked to it is still linked to
+        something. Kept across calls as plain ints; dropped when a collection's
+        members change (its Collection update, undo, load) and kept up to date
+        by our own creations and deletions (``_linked``) and links
+        (``set_object_collections``)."""
         scene = self.scene()
         sp = scene.as_pointer()
         if self._members is None or self._members[0] != sp:
@@ -188,10 +201,9 @@ class BlenderContent(ContentWorld):
             out = []
             for c in bpy.data.collections:
                 if c.as_pointer() in in_scene:
-                    cid = getattr(c, PROP)
-                    if cid:
-                        out.append((cid, {o.as_pointer() for o in c.objects}))
-            out.append((SCENE_COLLECTION, {o.as_pointer() for o in scene.collection.objects}))
+                    out.append((getattr(c, PROP), c.as_pointer(), {o.as_pointer() for o in c.objects}))
+            sc = scene.collection
+            out.append((SCENE_COLLECTION, sc.as_pointer(), {o.as_pointer() for o in sc.objects}))
             self._members = (sp, out)
         return self._members[1]
 
@@ -203,7 +215,7 @@ class BlenderContent(ContentWorld):
         if self._members[0] != self.objects.scene().as_pointer():
             self._members = None  # kept for another scene than the synced one: not ours to patch
             return
-        for cid, ptrs in self._members[1]:
+        for cid, _cp, ptrs in self._members[1]:
             if present and cid == SCENE_COLLECTION:
                 ptrs.add(ptr)
             elif not present:
@@ -220,7 +232,7 @@ class BlenderContent(ContentWorld):
             return None
         mats = tuple(self.ensure(s.material) if s.material is not None and s.material.library is None else None for s in o.material_slots)
         p = o.as_pointer()
-        cols = tuple(cid for cid, ptrs in self._membership() if p in ptrs)
+        cols = tuple(cid for cid, _cp, ptrs in self._membership() if cid and p in ptrs)
         if not cols:
             # In no collection we know of: not ours to guess, ask Blender.
             cols = C.members(self.scene(), o, self._scene_collections())
@@ -265,16 +277,47 @@ class BlenderContent(ContentWorld):
 
     def set_object_collections(self, oid, collections) -> None:
         o = self.objects.obj(oid)
-        if o is not None:
-            C.set_members(self.scene(), o, collections)
-            self._in_scene = self._members = None
+        if o is None:
+            return
+        scene = self.scene()
+        targets = C.targets(scene, collections)
+        want = {c.as_pointer(): c for c in targets}
+        members = {cp: ptrs for _cid, cp, ptrs in self._membership()}
+        if want.keys() <= members.keys():
+            # Every target is in the kept membership, so it says exactly where the
+            # object is (in this scene): a join of 5,000 objects that are where
+            # the doc has them links nothing, and nothing else needs a pass over
+            # the scene's objects (``users_collection``, ``objects.get``).
+            p = o.as_pointer()
+            have = {cp for cp, ptrs in members.items() if p in ptrs}
+            if have == want.keys():
+                return
+            by_ptr = {c.as_pointer(): c for c in scene.collection.children_recursive}
+            by_ptr[scene.collection.as_pointer()] = scene.collection
+            if have <= by_ptr.keys():
+                try:
+                    # Linked first, so it is never out of the scene in between ([B4]).
+                    for cp in want.keys() - have:
+                        want[cp].objects.link(o)
+                    for cp in have - want.keys():
+                        by_ptr[cp].objects.unlink(o)
+                except RuntimeError:
+                    pass  # the membership was wrong after all: Blender is asked below
+                else:
+                    for cp, ptrs in members.items():
+                        (ptrs.add if cp in want else ptrs.discard)(p)
+                    return
+        # A collection the membership does not know (new, or given an id since):
+        # Blender decides, and the membership is made again when next needed.
+        C.set_members(scene, o, collections)
+        self._members = None
 
     # -- collections and the camera --------------------------------------------------
 
     def scan_collections(self) -> dict:
         scene = self.scene()
         out = {getattr(c, PROP): C.state(scene, c, p) for c, p in C.tree(scene, self.col_known)}
-        if self._members is not None and {cid for cid, _p in self._members[1]} != set(out) | {SCENE_COLLECTION}:
+        if self._members is not None and {cid for cid, _cp, _p in self._members[1]} != set(out) | {SCENE_COLLECTION}:
             self._members = None  # a collection came, went, or was given an id
         return out
 

@@ -69,8 +69,12 @@ def diff_object(s, world, oid: str, now: float, xform: bool = True) -> None:
 
 def diff_pose(s, world, oid: str, now: float) -> None:
     b = s.base.get(oid)
-    bones = world.pose(oid)
-    if b is None or not bones:
+    if b is None:
+        return
+    # None: nothing moved since the last comparison but what was applied (the
+    # echo of a remote pose), and the base is the same dict with as many bones.
+    bones = world.pose_if_changed(oid, (id(b.bones), len(b.bones)))
+    if not bones:
         return
     key = (oid, 'pose')
     held = s.co.pending(key)

@@ -561,6 +561,11 @@ class ContentSync:
         """After the session merged an ``object`` message: its links."""
         if self.world is None or r.id not in s.base:
             return
+        if self.refs.get(r.id) == (r.data, r.materials, r.collections) and (r.id, 'refs') not in s.fl.uncertain:
+            # The doc's links are the ones we already hold (a move, a pose): nothing
+            # to merge. A local change of them was noted by the depsgraph and goes
+            # out with the next commit.
+            return
         self.world.begin()
         t = self.world.object_type(r.id)
         if t is None:

@@ -129,10 +129,10 @@ class Hold:
         self.messages = []
         self.agent_exited = False
 
-    def take(self, session, limit: int = 10_000) -> int:
+    def take(self, session) -> int:
         if session.agent is None:
             return 0
-        got = session.agent.poll(limit)
+        got = session.take_messages()
         for m in got:
             t = m.get('type')
             if t == 'peers':

@@ -58,9 +58,16 @@ class World:
         """The object's Snap, or None if there is no such object."""
         raise NotImplementedError
 
-    def pose(self, oid: str):
-        """bone name -> xform for an armature, None for any other object."""
+    def pose(self, oid: str, names=None):
+        """bone name -> xform for an armature, None for any other object;
+        ``names``: only those bones (the ones it has)."""
         raise NotImplementedError
+
+    def pose_if_changed(self, oid: str, token):
+        """Like ``pose``, but None when neither Blender's pose nor ``token`` (the
+        caller's, for what it compares with) changed since the last call that
+        returned one, counting the world's own writes (``set_bones``) as seen."""
+        return self.pose(oid)
 
     def create(self, oid: str, name: str, type) -> bool:
         """Creates the object (as ``type`` when it can, else as an empty)."""
