@@ -21,6 +21,9 @@ export interface RoomSource {
   loadStates(room: string): Promise<Map<string, ObjectState>>
 }
 
+/** See ChangeExtractor.evict. */
+export const EVICT_IDLE_MS = 10_000
+
 export interface LoadedState {
   state: Uint8Array | null
   cursor: Cursor
@@ -38,8 +41,9 @@ interface RoomState {
   content: ContentExtractor
   sinceSnapshot: SnapshotTail
   lastCursor: Cursor
-  /** The extraction that last wrote to the room (for eviction). */
+  /** The extraction that last wrote to the room, and when (for eviction). */
   lastBatch: number
+  lastUsed: number
   /** Inside a run's transaction: changes are read per entry, not after the transaction. */
   inRun: boolean
 }
@@ -87,6 +91,8 @@ export class ChangeExtractor {
     private readonly maxRoomDocs = 32,
     /** One Yjs transaction per run of a room's entries (false: one per entry; same rows, for comparison). */
     private readonly batchRuns = true,
+    /** How long a room must go unwritten before its doc may be dropped. */
+    private readonly evictIdleMs = EVICT_IDLE_MS,
   ) {
     this.position = start
   }
@@ -101,6 +107,7 @@ export class ChangeExtractor {
     // Loading reads outside; the loop below runs without awaiting.
     for (const e of entries) if (!this.rooms.has(e.room)) this.rooms.set(e.room, await this.load(e.room))
     const batchNo = ++this.batches
+    const now = performance.now()
     const batch: RowBatch = { firstSeq, cursor: entries[entries.length - 1]!.cursor, events: [], history: [], bones: [], current: [], rejected: [], snapshots: [], content: emptyContentBatch() }
     const dirty = new Map<RoomState, Map<string, number>>()
     let seq = firstSeq - 1
@@ -119,6 +126,7 @@ export class ChangeExtractor {
       }
       room.lastCursor = entry.cursor
       room.lastBatch = batchNo
+      room.lastUsed = now
       room.sinceSnapshot.entries++
       room.sinceSnapshot.bytes += entry.update.length
       batch.events.push([entry.room, entry.cursor, entry.time, entry.origin.client, entry.origin.user, entry.update.length])
@@ -181,10 +189,15 @@ export class ChangeExtractor {
    * last states from the current-state tables, so only rooms untouched by the
    * last two extractions go: with the worker, extraction runs one batch ahead
    * of the commit, and older batches are committed by the time a room reloads.
+   * And only rooms idle for `evictIdleMs`: with more rooms written each second
+   * than the limit (100 rooms at 30 updates/s in `bench rooms`), dropping by
+   * batches alone reloaded a room (its snapshot, tail and states, on the
+   * server's thread) for nearly every entry.
    */
   private evict(batchNo: number): void {
     if (this.rooms.size <= this.maxRoomDocs) return
-    const idle = [...this.rooms.values()].filter((r) => r.lastBatch <= batchNo - 2).sort((a, b) => a.lastBatch - b.lastBatch)
+    const now = performance.now()
+    const idle = [...this.rooms.values()].filter((r) => r.lastBatch <= batchNo - 2 && now - r.lastUsed >= this.evictIdleMs).sort((a, b) => a.lastBatch - b.lastBatch)
     for (const r of idle) {
       if (this.rooms.size <= this.maxRoomDocs) return
       this.rooms.delete(r.room)
@@ -197,7 +210,7 @@ export class ChangeExtractor {
     const doc = new Y.Doc()
     if (loaded.state) applyLogged(doc, loaded.state)
     const scene = new SceneDoc(doc)
-    const room: RoomState = { room: name, scene, states: await this.source.loadStates(name), changes: null, content: new ContentExtractor(name, scene), sinceSnapshot: { entries: loaded.tail, bytes: loaded.tailBytes, snapshotBytes: loaded.snapshotBytes }, lastCursor: loaded.cursor, lastBatch: this.batches, inRun: false }
+    const room: RoomState = { room: name, scene, states: await this.source.loadStates(name), changes: null, content: new ContentExtractor(name, scene), sinceSnapshot: { entries: loaded.tail, bytes: loaded.tailBytes, snapshotBytes: loaded.snapshotBytes }, lastCursor: loaded.cursor, lastBatch: this.batches, lastUsed: performance.now(), inRun: false }
     doc.on('afterTransaction', (tr: Y.Transaction) => {
       if (room.inRun) return
       room.changes = collectChanges(tr, scene.objects)

@@ -79,6 +79,8 @@ export class WorkerExitError extends Error {
 export interface ExtractorWorkerOptions {
   /** Room docs the thread keeps (see ChangeExtractor). */
   maxRoomDocs?: number
+  /** How long a room goes unwritten before its doc may be dropped (see ChangeExtractor). */
+  evictIdleMs?: number
   /** Test hook: the thread exits (as if it crashed) when it starts its n-th extraction. */
   exitAt?: number
 }
@@ -95,7 +97,7 @@ export class ExtractorWorker {
 
   constructor(source: RoomSource, start: Cursor, snapshots: SnapshotPolicy, opts: ExtractorWorkerOptions = {}) {
     const url = new URL(import.meta.url)
-    const workerData = { start, snapshots, exitAt: opts.exitAt ?? 0, maxRoomDocs: opts.maxRoomDocs }
+    const workerData = { start, snapshots, exitAt: opts.exitAt ?? 0, maxRoomDocs: opts.maxRoomDocs, evictIdleMs: opts.evictIdleMs }
     if (url.pathname.endsWith('.ts')) {
       // Run from source (tests, benchmarks under tsx): the worker registers tsx before loading this file.
       const tsx = import.meta.resolve('tsx/esm/api')
@@ -165,7 +167,7 @@ export class ExtractorWorker {
 
 /** The worker's side. */
 function serve(port: MessagePort): void {
-  const { start, snapshots, exitAt, maxRoomDocs } = workerData as { start: Cursor; snapshots: SnapshotPolicy; exitAt: number; maxRoomDocs?: number }
+  const { start, snapshots, exitAt, maxRoomDocs, evictIdleMs } = workerData as { start: Cursor; snapshots: SnapshotPolicy; exitAt: number; maxRoomDocs?: number; evictIdleMs?: number }
   let nextId = 0
   let extractions = 0
   const pending = new Map<number, { resolve: (m: ToWorker) => void; reject: (e: Error) => void }>()
@@ -181,7 +183,7 @@ function serve(port: MessagePort): void {
     },
     loadStates: async (room) => (await ask<Extract<ToWorker, { type: 'states' }>>({ type: 'loadStates', id: nextId++, room })).states,
   }
-  const extractor = new ChangeExtractor(source, start, snapshots, maxRoomDocs)
+  const extractor = new ChangeExtractor(source, start, snapshots, maxRoomDocs, true, evictIdleMs)
   // Extractions run one at a time, in the order they were asked for.
   let chain = Promise.resolve()
   port.on('message', (m: ToWorker) => {

@@ -47,6 +47,8 @@ export interface ProjectorOptions {
   crashHook?: (point: CrashPoint) => void
   /** Room docs kept in memory (idle rooms beyond it are dropped and reloaded when written again). */
   maxRoomDocs?: number
+  /** ... of those unwritten for this long (ms; default 10 s). */
+  evictIdleMs?: number
   /** Project no entry past this cursor (a rebuild to a given position). */
   until?: Cursor
   /** Longest wait between retries after a failure (default 10 s). */
@@ -93,6 +95,7 @@ export class Projector {
   private readonly coalesceMs: number
   private readonly workerExitAt: number
   private readonly maxRoomDocs: number | undefined
+  private readonly evictIdleMs: number | undefined
   private readonly stopGraceMs: number
   private readonly retryMaxMs: number
   private readonly until: Cursor | undefined
@@ -116,6 +119,7 @@ export class Projector {
     this.useWorker = opts.worker ?? false
     this.workerExitAt = opts.workerExitAt ?? 0
     this.maxRoomDocs = opts.maxRoomDocs
+    this.evictIdleMs = opts.evictIdleMs
     this.stopGraceMs = opts.stopGraceMs ?? 10_000
     this.retryMaxMs = opts.retryMaxMs ?? 10_000
     this.until = opts.until
@@ -143,9 +147,10 @@ export class Projector {
         this.extractor = new ExtractorWorker(this.source(), this.cursor, this.snapshots, {
           exitAt: this.workerExitAt,
           ...(this.maxRoomDocs !== undefined ? { maxRoomDocs: this.maxRoomDocs } : {}),
+          ...(this.evictIdleMs !== undefined ? { evictIdleMs: this.evictIdleMs } : {}),
         })
       } else {
-        const inThread = new ChangeExtractor(this.source(), this.cursor, this.snapshots, this.maxRoomDocs)
+        const inThread = new ChangeExtractor(this.source(), this.cursor, this.snapshots, this.maxRoomDocs, true, this.evictIdleMs)
         this.extractor = { extract: (e, f) => inThread.extract(e, f), get roomDocs() { return inThread.roomDocs }, close: async () => {} }
       }
     }

@@ -19,6 +19,38 @@ async function rebuilt(log: ReturnType<typeof memoryLog>) {
 }
 
 describe('projector memory', () => {
+  it('rooms written within the idle time keep their docs, however many there are (no reload per entry)', async () => {
+    const log = memoryLog()
+    const scenes = Array.from({ length: 5 }, () => new SceneDoc())
+    // Five rooms written in turn, one entry each time: each is idle for four batches between its writes.
+    for (let step = 0; step < 4; step++) {
+      for (let r = 0; r < scenes.length; r++) {
+        const ups: Uint8Array[] = []
+        const off = (u: Uint8Array) => ups.push(u)
+        scenes[r]!.doc.on('update', off)
+        scenes[r]!.upsertObject('o', { name: `room ${r}`, type: 'EMPTY', xform: { ...IDENTITY_XFORM, location: [r, step, 0] } })
+        scenes[r]!.doc.off('update', off)
+        await log.append(`room-${r}`, ups.map((update) => ({ update, origin: { client: scenes[r]!.doc.clientID, user: 'u' } })))
+      }
+    }
+    const db = openDatabase(':memory:')
+    const loads: string[] = []
+    const readRoom = log.readRoom.bind(log)
+    log.readRoom = (room, after, opts) => {
+      if (after === '') loads.push(room)
+      return readRoom(room, after, opts)
+    }
+    const p = new Projector(log, db, { batchSize: 1, maxRoomDocs: 2, snapshotEvery: 0 })
+    await p.catchUp()
+    expect(p.roomDocs).toBe(5)
+    // Each room loaded once at most, when first seen (the first one, at the log's start, needs no read).
+    expect(loads.length).toBeGreaterThanOrEqual(4)
+    expect(new Set(loads).size).toBe(loads.length)
+    expect(dumpTables(db)).toEqual(await rebuilt(log))
+    await p.stop()
+    await log.close()
+  })
+
   for (const worker of [false, true]) {
     it(`[P1] idle rooms' docs are dropped (at most maxRoomDocs held) and rows equal a rebuild${worker ? ' (worker thread)' : ''}`, async () => {
       const log = memoryLog()
@@ -36,7 +68,7 @@ describe('projector memory', () => {
       back.upsertObject('late', { name: 'late', type: 'EMPTY' })
       await log.append('room-0', ups.map((update) => ({ update, origin: { client: back.doc.clientID, user: 'u' } })))
       const db = openDatabase(':memory:')
-      const p = new Projector(log, db, { batchSize: 1, maxRoomDocs: 2, worker })
+      const p = new Projector(log, db, { batchSize: 1, maxRoomDocs: 2, evictIdleMs: 0, worker })
       let most = 0
       p.onProjected(() => (most = Math.max(most, p.roomDocs)))
       expect(await p.catchUp()).toBe(19)
@@ -55,7 +87,7 @@ describe('projector memory', () => {
         const log = memoryLog()
         await appendAll(log, produce(steps))
         const db = openDatabase(':memory:')
-        const p = new Projector(log, db, { batchSize, snapshotEvery: 3, snapshotTailRatio: 0, maxRoomDocs: 1, worker })
+        const p = new Projector(log, db, { batchSize, snapshotEvery: 3, snapshotTailRatio: 0, maxRoomDocs: 1, evictIdleMs: 0, worker })
         await p.catchUp()
         await p.stop()
         expect(dumpTables(db)).toEqual(await rebuilt(log))
