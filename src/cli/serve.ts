@@ -142,8 +142,11 @@ export async function startServe(options: ServeOptions | readonly string[], logg
   }
   const db = openDatabase(projectionFile(data))
   // The Yjs half of the projector runs on the second core, off the server's event loop;
-  // small batches bound how long one SQLite commit holds the loop.
-  const projector = new Projector(log, db, { logger, worker: true, batchSize: 500 })
+  // small batches bound how long one SQLite commit holds the loop. Its SQL half runs on
+  // the loop, so it gathers 25 ms of entries per commit rather than 5: at 1,000 updates/s
+  // (bench sync, two runs each) edit→peer p99 12.7–13.2 → 8.8–10.0 ms and the server's
+  // CPU 53–63% → 49–50%, for a projection lag p99 of 35 ms instead of 19.
+  const projector = new Projector(log, db, { logger, worker: true, batchSize: 500, coalesceMs: 25 })
   let head: Cursor = await log.head()
   const offLog = log.subscribe((_room, c) => {
     if (c > head) head = c
