@@ -14,6 +14,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rmTmp, tmpDir } from '../helpers/tmp.js'
 import { BUILD_ZIP, Blender, Server, type Xf, agentCommand, findBlender, freePort, getJson, xfClose } from './blender-harness.js'
+import { waitProjected } from './room-audit.js'
 
 const BLENDER = findBlender()
 const REQUIRED = process.env.SCENESYNC_REQUIRE_BLENDER === '1'
@@ -335,6 +336,8 @@ for i in range(12):
     await holds(A, ids.pivot, xf([0, 3, 0], [0, 0, 0.5]))
     await holds(B, ids.dup, (await stateOf(A, ids.dup))!.xform)
     await inProjection(ids.crate, (o) => xfClose(o?.xform, theirs), 'the merged crate')
+    // B's own move already shows the merged value: wait for A's reconnect entries too.
+    await waitProjected(server.http)
     const points = await history(ids.crate)
     expect(points.some((p) => p.user === 'B' && xfClose(p.xform, theirs))).toBe(true)
     expect(points.at(-1)!.user, 'A did not overwrite the newer move').toBe('B')

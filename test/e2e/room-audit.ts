@@ -25,6 +25,15 @@ async function projectorLag(http: string): Promise<number> {
   return Number(m[1])
 }
 
+/** Waits until the projector has consumed the whole log (the server's metrics say so). */
+export async function waitProjected(http: string, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while ((await projectorLag(http)) !== 0) {
+    if (Date.now() > end) throw new Error(`the projection did not catch up with the log within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
 /**
  * Waits until the projector has consumed the whole log (the server's metrics
  * say so; the log itself is locked by the server), then reads the room.
