@@ -5,7 +5,8 @@
  * messages, and what it must load (a room's doc, its last projected states)
  * it asks the parent for.
  */
-import { type MessagePort, Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
+import { type MessagePort, type Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
+import { startWorker } from '../worker-thread.js'
 import type { ObjectState } from '../crdt/index.js'
 import type { Cursor, LogEntry } from '../log/event-log.js'
 import { ChangeExtractor, type LoadedState, type RoomSource } from './change-extractor.js'
@@ -96,16 +97,7 @@ export class ExtractorWorker {
   roomDocs = 0
 
   constructor(source: RoomSource, start: Cursor, snapshots: SnapshotPolicy, opts: ExtractorWorkerOptions = {}) {
-    const url = new URL(import.meta.url)
-    const workerData = { start, snapshots, exitAt: opts.exitAt ?? 0, maxRoomDocs: opts.maxRoomDocs, evictIdleMs: opts.evictIdleMs }
-    if (url.pathname.endsWith('.ts')) {
-      // Run from source (tests, benchmarks under tsx): the worker registers tsx before loading this file.
-      const tsx = import.meta.resolve('tsx/esm/api')
-      const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}) })`
-      this.worker = new Worker(boot, { eval: true, workerData })
-    } else {
-      this.worker = new Worker(url, { workerData })
-    }
+    this.worker = startWorker(import.meta.url, { start, snapshots, exitAt: opts.exitAt ?? 0, maxRoomDocs: opts.maxRoomDocs, evictIdleMs: opts.evictIdleMs })
     this.worker.unref()
     // The thread's loads are answered here; a failure goes back to it as an error, never left unanswered.
     const answer = (id: number, work: Promise<ToWorker>) =>

@@ -9,7 +9,8 @@
  * page's distinct strings, since names and users repeat row after row. The
  * worker runs at most a few pages ahead of the reader (`[H2]`: flat memory).
  */
-import { type MessagePort, Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
+import { type MessagePort, isMainThread, parentPort, workerData } from 'node:worker_threads'
+import { startWorker } from '../worker-thread.js'
 import { SamplePages, type SampleRow } from './sample-pages.js'
 import { openDatabase } from './sql.js'
 
@@ -97,15 +98,7 @@ function unpack(p: Packed): SampleRow[] {
 
 /** The pages SamplePages gives for `q`, read by a worker thread. Leaving the loop early stops the worker. */
 export async function* workerSamplePages(q: SampleQuery): AsyncGenerator<SampleRow[]> {
-  const url = new URL(import.meta.url)
-  let worker: Worker
-  if (url.pathname.endsWith('.ts')) {
-    // Run from source (tests, benchmarks under tsx): the worker registers tsx before loading this file.
-    const tsx = import.meta.resolve('tsx/esm/api')
-    worker = new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}) })`, { eval: true, workerData: { sampleQuery: q } })
-  } else {
-    worker = new Worker(url, { workerData: { sampleQuery: q } })
-  }
+  const worker = startWorker(import.meta.url, { sampleQuery: q })
   const queue: FromWorker[] = []
   let wake: (() => void) | null = null
   const push = (m: FromWorker) => {

@@ -16,9 +16,10 @@
  * about one interval's worth of writes. The writers keep their own
  * auto-checkpoint as the bound should this thread fail.
  */
-import { type MessagePort, Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
+import { type MessagePort, type Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { type Logger, silentLogger } from '../logger.js'
+import { startWorker } from '../worker-thread.js'
 
 export interface CheckpointResult {
   file: string
@@ -44,16 +45,7 @@ export class WalCheckpointer {
 
   constructor(files: readonly string[], opts: WalCheckpointerOptions = {}) {
     const logger = opts.logger ?? silentLogger
-    const data = { files: [...files], intervalMs: opts.intervalMs ?? 1000 }
-    const url = new URL(import.meta.url)
-    if (url.pathname.endsWith('.ts')) {
-      // Run from source (tests under tsx): the worker registers tsx before loading this file.
-      const tsx = import.meta.resolve('tsx/esm/api')
-      const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}) })`
-      this.worker = new Worker(boot, { eval: true, workerData: { walCheckpointer: data } })
-    } else {
-      this.worker = new Worker(url, { workerData: { walCheckpointer: data } })
-    }
+    this.worker = startWorker(import.meta.url, { walCheckpointer: { files: [...files], intervalMs: opts.intervalMs ?? 1000 } })
     this.worker.unref()
     this.worker.on('message', (m: FromWorker) => {
       if (m.type === 'round') opts.onRound?.(m.results)

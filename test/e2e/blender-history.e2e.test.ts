@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type WireTap, startWireTap } from '../../bench/ws-tap.js'
 import { rmTmp, tmpDir } from '../helpers/tmp.js'
 import { Blender, Server, type Xf, agentCommand, findBlender, freePort, getJson, hasXvfb, xfClose } from './blender-harness.js'
+import { waitProjected } from './room-audit.js'
 
 const BLENDER = findBlender()
 const REQUIRED = process.env.SCENESYNC_REQUIRE_BLENDER === '1'
@@ -78,15 +79,7 @@ describe('History in Blender: timeline, preview, play, bake, restore', { timeout
   }
   const sceneAt = async (seq: number) => (await api<{ objects: SceneObject[] }>(`/scene?at=${seq}`)).objects
   /** The projector runs behind the log: wait until it has consumed all of it. */
-  const projected = async () => {
-    const end = Date.now() + 20_000
-    for (;;) {
-      const m = /^scenesync_projector_lag_entries (\d+)$/m.exec(await (await fetch(`${server.http}/metrics`)).text())
-      if (m && Number(m[1]) === 0) return
-      if (Date.now() > end) throw new Error('the projection did not catch up')
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  }
+  const projected = () => waitProjected(server.http)
   const pipeOut = (b: Blender) => b.cmd<number>('eval', { expr: 'session.agent.lines_out' })
 
   /** A holds what the room held at `seq` for every object that existed then (live objects hidden otherwise). */
