@@ -3,7 +3,10 @@
  * writer process (it holds `log.lock`; other processes may read the file
  * meanwhile, as backup and check do). Appends that arrive in the same turn of the event loop are
  * committed in one transaction (group commit); each append resolves after
- * that commit, which with `durability: 'full'` (the default) has been fsynced.
+ * that commit, which with `durability: 'full'` (the default) has been synced
+ * to disk: by an fdatasync of the WAL in libuv's thread pool, not inside the
+ * commit (wal-sync.ts), so the event loop goes on while the disk works.
+ * Nothing written and not yet synced is visible through this log.
  *
  * Entries are stored as segments: the entries of one room from one commit in
  * one row (see segment-codec). The global position (`seq`) is dense from 1,
@@ -19,9 +22,13 @@ import { ProcessLock } from './process-lock.js'
 import { checkUpdate } from './update-format.js'
 import { decodeSegment, encodeSegment, type SegmentItem } from './segment-codec.js'
 import { SCHEMA, type SegmentRow, type Statements, prepareStatements } from './sqlite-statements.js'
+import { type SyncFn, WalSync } from './wal-sync.js'
+import { checkRoomName, cursorToSeq, seqToCursor } from './sqlite-cursor.js'
+
+export { checkRoomName, cursorToSeq, seqToCursor }
 
 export interface SqliteEventLogOptions {
-  /** 'full' survives power loss (fsync per commit); 'normal' survives a killed process. */
+  /** 'full' survives power loss (the WAL synced before any append resolves); 'normal' survives a killed process. */
   durability?: 'full' | 'normal'
   /** Snapshots kept per room; older ones are deleted after a newer one is stored. */
   keepSnapshots?: number
@@ -36,24 +43,15 @@ export interface SqliteEventLogOptions {
   maxPages?: number
   /** The wall clock entries are stamped with (ms); injected by tests. Feed times never decrease whatever it does. */
   now?: () => number
+  /** How the WAL is synced with durability 'full' (fdatasync); tests hold it to see what waits for it. */
+  syncWal?: SyncFn
 }
 
-const CURSOR_WIDTH = 12
 export const LOG_FILE = 'log.sqlite'
 const OWNER_FILE = 'log.owner.json'
 /** Held by the one writer process (see ProcessLock). */
 export const LOG_LOCK_FILE = 'log.lock'
 const DEFAULT_READ_LIMIT = 1000
-
-export function seqToCursor(seq: number): Cursor {
-  return seq === 0 ? START : seq.toString(16).padStart(CURSOR_WIDTH, '0')
-}
-
-export function cursorToSeq(cursor: Cursor): number {
-  if (cursor === START) return 0
-  if (!/^[0-9a-f]+$/.test(cursor)) throw new Error(`not a cursor of the embedded log: ${JSON.stringify(cursor)}`)
-  return parseInt(cursor, 16)
-}
 
 interface Pending {
   room: string
@@ -62,11 +60,12 @@ interface Pending {
   reject: (e: unknown) => void
 }
 
-export function checkRoomName(room: unknown): string {
-  if (typeof room !== 'string' || room.length === 0 || room.length > 256) {
-    throw new Error(`room must be a string of 1..256 characters, got ${JSON.stringify(room)}`)
-  }
-  return room
+/** One commit, written and waiting to be durable. */
+interface Committed {
+  batch: Pending[]
+  results: Cursor[][]
+  heads: Map<string, number>
+  lastSeq: number
 }
 
 function lockedMessage(dir: string, holder: string): string {
@@ -87,6 +86,9 @@ export class SqliteEventLog implements EventLog {
   private pending: Pending[] = []
   private flushScheduled = false
   private lastSeq: number
+  /** The last position synced to disk: reads, heads and listeners show nothing past it. */
+  private durableSeq: number
+  private readonly walSync: WalSync<Committed> | null
   private lastTime: number
   private closed = false
   private readonly stmt: Statements
@@ -117,6 +119,8 @@ export class SqliteEventLog implements EventLog {
     this.now = opts.now ?? (() => Date.now())
     // One writer process: a second one fails at once with a clear error instead of interleaving.
     const dir = path.dirname(file)
+    // 'full' syncs the WAL off the event loop (wal-sync.ts), so SQLite itself need not.
+    const syncOffThread = this.durability === 'full' && !this.readonly && file !== ':memory:'
     this.lock =
       file === ':memory:' || this.readonly
         ? null
@@ -126,7 +130,7 @@ export class SqliteEventLog implements EventLog {
       try {
         if (!this.readonly) {
           this.db.pragma('journal_mode = WAL')
-          this.db.pragma(`synchronous = ${this.durability === 'full' ? 'FULL' : 'NORMAL'}`)
+          this.db.pragma(`synchronous = ${this.durability === 'full' && !syncOffThread ? 'FULL' : 'NORMAL'}`)
           if (opts.maxPages !== undefined) this.setMaxPages(opts.maxPages)
           this.db.exec(SCHEMA)
         } else if (!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'segment'").get()) {
@@ -136,7 +140,11 @@ export class SqliteEventLog implements EventLog {
         this.loadCaches()
         const last = this.stmt.lastSegment.get() as { last_seq: number; time: number } | undefined
         this.lastSeq = last?.last_seq ?? 0
+        this.durableSeq = this.lastSeq
         this.lastTime = last?.time ?? 0
+        this.walSync = syncOffThread
+          ? new WalSync<Committed>(`${file}-wal`, (items) => this.durable(items), (items, e) => this.failed(items, e), opts.syncWal)
+          : null
       } catch (e) {
         this.db.close()
         throw e
@@ -156,6 +164,7 @@ export class SqliteEventLog implements EventLog {
   append(room: string, inputs: readonly AppendInput[]): Promise<Cursor[]> {
     if (this.closed) return Promise.reject(new LogClosedError())
     if (this.readonly) return Promise.reject(new Error(`the event log ${this.file} is open read-only`))
+    if (this.walSync?.failed) return Promise.reject(this.walSync.failed)
     try {
       checkRoomName(room)
       inputs.forEach((input, i) => {
@@ -233,8 +242,27 @@ export class SqliteEventLog implements EventLog {
       for (const p of batch) p.reject(err)
       return
     }
-    batch.forEach((p, i) => p.resolve(results[i]!))
-    for (const [room, seq] of heads) for (const l of this.listeners) l(room, seqToCursor(seq))
+    const committed = { batch, results, heads, lastSeq: this.lastSeq }
+    if (this.walSync) this.walSync.committed(committed)
+    else this.durable([committed])
+  }
+
+  /** A reader beside the writer sees what the writer committed; the writer, what it synced. */
+  private get visibleSeq(): number {
+    return this.readonly ? Number.MAX_SAFE_INTEGER : this.durableSeq
+  }
+
+  /** `[L1]` Commits now on disk: visible, and their appends resolve. */
+  private durable(items: Committed[]): void {
+    for (const c of items) {
+      this.durableSeq = c.lastSeq
+      c.batch.forEach((p, i) => p.resolve(c.results[i]!))
+      for (const [room, seq] of c.heads) for (const l of this.listeners) l(room, seqToCursor(seq))
+    }
+  }
+
+  private failed(items: Committed[], e: Error): void {
+    for (const c of items) for (const p of c.batch) p.reject(e)
   }
 
   /** (Re)reads the room names; origins are read lazily. */
@@ -291,6 +319,8 @@ export class SqliteEventLog implements EventLog {
   private entries(rows: SegmentRow[], afterSeq: number, limit: number): LogEntry[] {
     const out: LogEntry[] = []
     for (const row of rows) {
+      // Written but not yet synced: not there yet, for anyone.
+      if (row.last_seq > this.visibleSeq) break
       const room = this.roomName(row.room_id)
       const items = decodeSegment(row.body)
       if (items.length !== row.last_seq - row.first_seq + 1) throw new Error(`corrupt log: segment ${row.first_seq} holds ${items.length} entries`)
@@ -324,10 +354,10 @@ export class SqliteEventLog implements EventLog {
 
   async head(room?: string): Promise<Cursor> {
     this.assertOpen()
-    if (room === undefined) return seqToCursor(this.lastSeq)
+    if (room === undefined) return seqToCursor(this.durableSeq)
     const roomId = this.roomIds.get(room)
     if (roomId === undefined) return START
-    const row = this.stmt.roomHead.get(roomId) as { last_seq: number } | undefined
+    const row = this.stmt.roomHead.get(roomId, this.visibleSeq) as { last_seq: number } | undefined
     return seqToCursor(row?.last_seq ?? 0)
   }
 
@@ -340,7 +370,7 @@ export class SqliteEventLog implements EventLog {
     this.assertOpen()
     if (this.readonly) throw new Error(`the event log ${this.file} is open read-only`)
     const seq = cursorToSeq(s.cursor)
-    if (seq > this.lastSeq) throw new Error(`snapshot cursor ${s.cursor} is past the log head ${seqToCursor(this.lastSeq)}`)
+    if (seq > this.durableSeq) throw new Error(`snapshot cursor ${s.cursor} is past the log head ${seqToCursor(this.durableSeq)}`)
     this.db.transaction(() => {
       const roomId = this.roomId(s.room)
       this.stmt.insertSnapshot.run(roomId, seq, s.state)
@@ -361,6 +391,8 @@ export class SqliteEventLog implements EventLog {
   async close(): Promise<void> {
     if (this.closed) return
     this.flush()
+    // What was committed is synced and resolved before the file closes.
+    this.walSync?.close()
     this.closed = true
     this.listeners.clear()
     this.db.close()

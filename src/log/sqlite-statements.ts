@@ -34,7 +34,7 @@ export interface SegmentRow {
 
 const SQL = {
   lastSegment: 'SELECT last_seq, time FROM segment ORDER BY first_seq DESC LIMIT 1',
-  roomHead: 'SELECT last_seq FROM segment WHERE room_id = ? ORDER BY last_seq DESC LIMIT 1',
+  roomHead: 'SELECT last_seq FROM segment WHERE room_id = ? AND last_seq <= ? ORDER BY last_seq DESC LIMIT 1',
   insertSegment: 'INSERT INTO segment (first_seq, last_seq, room_id, time, body) VALUES (?, ?, ?, ?, ?)',
   insertRoom: 'INSERT INTO room (name) VALUES (?)',
   findOrigin: 'SELECT id FROM origin WHERE client = ? AND user = ?',
