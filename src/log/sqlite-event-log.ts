@@ -183,11 +183,16 @@ export class SqliteEventLog implements EventLog {
     if (inputs.length === 0) return Promise.resolve([])
     return new Promise((resolve, reject) => {
       this.pending.push({ room, inputs, resolve, reject })
-      if (!this.flushScheduled) {
-        this.flushScheduled = true
-        setImmediate(() => this.flush())
-      }
+      // While a sync runs, appends gather for the commit after it: commits as large as
+      // when the commit itself waited for the disk, without the event loop waiting.
+      if (!this.walSync?.busy) this.scheduleFlush()
     })
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.pending.length === 0) return
+    this.flushScheduled = true
+    setImmediate(() => this.flush())
   }
 
   /** Commits every pending append in one transaction. */
@@ -259,6 +264,7 @@ export class SqliteEventLog implements EventLog {
       c.batch.forEach((p, i) => p.resolve(c.results[i]!))
       for (const [room, seq] of c.heads) for (const l of this.listeners) l(room, seqToCursor(seq))
     }
+    if (!this.closed) this.scheduleFlush()
   }
 
   private failed(items: Committed[], e: Error): void {

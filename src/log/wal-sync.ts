@@ -9,8 +9,8 @@
  * and this syncs the WAL file from libuv's thread pool. A commit is
  * acknowledged only once an fdatasync that started after its frames were
  * written has finished: the same promise as FULL, `[L1]`. While one sync runs,
- * the commits made meanwhile wait for the next, so one sync covers many
- * commits (group commit across loop turns).
+ * the log gathers appends for its next commit (as it did while SQLite synced
+ * inside the commit), and commits made meanwhile wait for the next sync.
  *
  * The log shows nothing (reads, heads, listeners) past what is durable, so
  * nothing that could be lost on power failure is ever visible, `[S1]`.
@@ -47,6 +47,11 @@ export class WalSync<T> {
     private readonly sync: SyncFn = fs.fdatasync,
   ) {
     this.fd = fs.openSync(walFile, 'r')
+  }
+
+  /** A sync is running. */
+  get busy(): boolean {
+    return this.inFlight !== null
   }
 
   /** The error every append now fails with, once a sync failed. */

@@ -66,7 +66,7 @@ describe('the WAL synced off the event loop', () => {
     await log.close()
   })
 
-  it('commits made while a sync runs wait for the next one, and share it', async () => {
+  it('appends made while a sync runs are committed together after it, and synced by the next one', async () => {
     const { sync, calls } = heldSync()
     const log = open(sync)
     const done: string[] = []
@@ -82,7 +82,7 @@ describe('the WAL synced off the event loop', () => {
     calls[0]!(null)
     await a
     expect(done).toEqual(['a'])
-    // b and c were written during the first sync: one more sync covers both.
+    // b and c came during the first sync: one commit after it, one more sync for both.
     await new Promise((r) => setTimeout(r, 20))
     expect(calls).toHaveLength(2)
     expect((await log.readFeed(START)).length).toBe(1)
