@@ -267,8 +267,12 @@ export class SqliteEventLog implements EventLog {
     if (!this.closed) this.scheduleFlush()
   }
 
+  /** A sync failed: its commits, and the appends gathered behind it, fail with it. */
   private failed(items: Committed[], e: Error): void {
     for (const c of items) for (const p of c.batch) p.reject(e)
+    const gathered = this.pending
+    this.pending = []
+    for (const p of gathered) p.reject(e)
   }
 
   /** (Re)reads the room names; origins are read lazily. */
