@@ -25,7 +25,7 @@ export type SyncFn = (fd: number, done: (err: NodeJS.ErrnoException | null) => v
 export class LogSyncError extends Error {
   readonly code = 'log_sync_failed'
   constructor(file: string, cause: Error) {
-    super(`the event log could not make ${file} durable (${cause.message}); nothing after the last acknowledged update is kept; restart the server`)
+    super(`the event log could not make ${file} durable (${cause.message}); updates not yet acknowledged may not be stored; restart the server`)
   }
 }
 
