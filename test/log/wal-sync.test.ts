@@ -34,22 +34,25 @@ function heldSync() {
   return { sync, calls }
 }
 
-function open(sync: SyncFn) {
+/** A log whose first append ('a' in room r) is committed, its sync held. */
+async function committedAndHeld() {
+  const { sync, calls } = heldSync()
   const dir = tmpDir()
   dirs.push(dir)
-  return SqliteEventLog.open(dir, { syncWal: sync })
+  const log = SqliteEventLog.open(dir, { syncWal: sync })
+  const first = log.append('r', [{ update: update('a'), origin }])
+  await turn()
+  await turn()
+  return { log, calls, first }
 }
 
 describe('the WAL synced off the event loop', () => {
   it('[L1][S1] an append resolves, and shows, only after the sync that follows its commit', async () => {
-    const { sync, calls } = heldSync()
-    const log = open(sync)
+    const { log, calls, first } = await committedAndHeld()
     const heard: string[] = []
     log.subscribe((room, cursor) => heard.push(`${room}@${cursor}`))
     let resolved = false
-    const p = log.append('r', [{ update: update('a'), origin }]).then((c) => ((resolved = true), c))
-    await turn()
-    await turn()
+    const p = first.then((c) => ((resolved = true), c))
     expect(calls).toHaveLength(1) // committed, syncing
     expect(resolved).toBe(false)
     expect(await log.readFeed(START)).toHaveLength(0)
@@ -67,12 +70,9 @@ describe('the WAL synced off the event loop', () => {
   })
 
   it('appends made while a sync runs are committed together after it, and synced by the next one', async () => {
-    const { sync, calls } = heldSync()
-    const log = open(sync)
+    const { log, calls, first } = await committedAndHeld()
     const done: string[] = []
-    const a = log.append('r', [{ update: update('a'), origin }]).then(() => done.push('a'))
-    await turn()
-    await turn()
+    const a = first.then(() => done.push('a'))
     const b = log.append('r', [{ update: update('b', 6), origin }]).then(() => done.push('b'))
     await turn()
     const c = log.append('s', [{ update: update('c', 7), origin }]).then(() => done.push('c'))
@@ -94,11 +94,7 @@ describe('the WAL synced off the event loop', () => {
   })
 
   it('a failed sync fails its appends and every later one, with a clear error', async () => {
-    const { sync, calls } = heldSync()
-    const log = open(sync)
-    const p = log.append('r', [{ update: update('a'), origin }])
-    await turn()
-    await turn()
+    const { log, calls, first: p } = await committedAndHeld()
     // Gathered behind the running sync: it fails with it, never committed.
     const behind = log.append('r', [{ update: update('c', 7), origin }])
     await turn()
@@ -114,11 +110,7 @@ describe('the WAL synced off the event loop', () => {
   })
 
   it('[L1] close syncs what was committed and resolves it', async () => {
-    const { sync, calls } = heldSync()
-    const log = open(sync)
-    const p = log.append('r', [{ update: update('a'), origin }])
-    await turn()
-    await turn()
+    const { log, calls, first: p } = await committedAndHeld()
     expect(calls).toHaveLength(1)
     await log.close()
     await expect(p).resolves.toHaveLength(1)
