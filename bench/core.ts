@@ -13,7 +13,9 @@
  * Environment: BENCH_TRANSFORMS (default 1000000), BENCH_BATCH (appends that
  * arrive together, default 64), BENCH_DURABILITY (full|normal, default full),
  * BENCH_XFORM_TIMES (1 default: transforms carry channel edit times, as agents
- * write them; 0: without, to measure what the times cost).
+ * write them; 0: without, to measure what the times cost), BENCH_WORKER_SINK
+ * (1 default: the live projector's worker thread writes its own rows, as the
+ * server runs it; 0: its rows are written on the appending thread).
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -45,7 +47,10 @@ export async function runCore(): Promise<Record<string, unknown>> {
     const log = SqliteEventLog.open(dir, { durability })
     const projFile = path.join(dir, 'projection.sqlite')
     const db = openDatabase(projFile)
-    const projector = new Projector(log, db, { worker: process.env.BENCH_LIVE_WORKER !== '0' })
+    // As the server runs it: Yjs and SQL halves in the worker thread (BENCH_WORKER_SINK=0: SQL on this thread).
+    const liveWorker = process.env.BENCH_LIVE_WORKER !== '0'
+    const workerSink = liveWorker && process.env.BENCH_WORKER_SINK !== '0'
+    const projector = new Projector(log, db, { worker: liveWorker, ...(workerSink ? { sinkFile: projFile } : {}) })
     await log.append(ROOM, w.setup.map((u) => ({ update: u.update, origin: { client: u.client, user: `editor-${u.editor}` } })))
     await projector.catchUp()
     const setupEntries = w.setup.length
@@ -132,6 +137,7 @@ export async function runCore(): Promise<Record<string, unknown>> {
       append_batch: batch,
       durability,
       xform_times: stamped,
+      live_sql_in_worker: workerSink,
       append_events_per_s: perS(w.transformUpdates, appendMs),
       append_entries_per_s: perS(entries, appendMs),
       append_project_events_per_s: perS(w.transformUpdates, liveMs),

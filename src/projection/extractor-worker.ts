@@ -1,9 +1,14 @@
 /**
  * A ChangeExtractor in a worker thread, so applying updates to Yjs docs (half
  * of the projector's work) runs on the second core while the caller writes the
- * previous batch to SQLite. The worker reads nothing itself: entries come in
- * messages, and what it must load (a room's doc, its last projected states)
- * it asks the parent for.
+ * previous batch to SQLite. The worker reads no log itself: entries come in
+ * messages, and a room's doc it asks the parent for.
+ *
+ * With `sinkFile` the thread also writes each batch (rows and cursor in one
+ * transaction, `[P2]`) through its own connection to that projection file, so
+ * none of the projector's SQL runs on the parent's event loop: for the server,
+ * the loop that answers every socket. It then reads last projected states
+ * from that connection too.
  */
 import { type MessagePort, type Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 import { startWorker } from '../worker-thread.js'
@@ -11,7 +16,9 @@ import type { ObjectState } from '../crdt/index.js'
 import type { Cursor, LogEntry } from '../log/event-log.js'
 import { ChangeExtractor, type LoadedState, type RoomSource } from './change-extractor.js'
 import type { SnapshotPolicy } from './snapshot-policy.js'
-import type { RowBatch } from './row-batch.js'
+import type { RowBatch, WrittenBatch } from './row-batch.js'
+import { RowSink } from './row-sink.js'
+import { openDatabase } from './sql.js'
 
 /**
  * Entries cross to the worker packed: one transferred buffer of update bytes
@@ -64,8 +71,8 @@ type ToWorker =
   | { type: 'states'; id: number; states: Map<string, ObjectState> }
   | { type: 'loadFailed'; id: number; message: string }
 type FromWorker =
-  | { type: 'batch'; id: number; batch: RowBatch; roomDocs: number }
-  | { type: 'error'; id: number; message: string }
+  | { type: 'batch'; id: number; batch: RowBatch | WrittenBatch; roomDocs: number }
+  | { type: 'error'; id: number; message: string; code?: string }
   | { type: 'loadRoom'; id: number; room: string; upTo: Cursor }
   | { type: 'loadStates'; id: number; room: string }
 
@@ -84,20 +91,32 @@ export interface ExtractorWorkerOptions {
   evictIdleMs?: number
   /** Test hook: the thread exits (as if it crashed) when it starts its n-th extraction. */
   exitAt?: number
+  /** Test hook: ... when it has committed its n-th batch, before it answers. */
+  exitAfterWrite?: number
+  /** The projection file the thread writes each batch to itself (its own connection). */
+  sinkFile?: string
+}
+
+/** An error from the thread, with the code it had there (SQLITE_FULL, ...). */
+function threadError(message: string, code: string | undefined): Error {
+  const e = new Error(message) as Error & { code?: string }
+  if (code !== undefined) e.code = code
+  return e
 }
 
 /** The parent's side: a worker running an extractor, with `source` answering its loads. */
 export class ExtractorWorker {
   private readonly worker: Worker
   private next = 0
-  private readonly waiting = new Map<number, { resolve: (b: RowBatch) => void; reject: (e: Error) => void }>()
+  private readonly waiting = new Map<number, { resolve: (b: RowBatch | WrittenBatch) => void; reject: (e: Error) => void }>()
   /** Set once the thread is gone: every request after fails at once. */
   private dead: Error | null = null
   /** Room docs the thread held after its last batch. */
   roomDocs = 0
 
   constructor(source: RoomSource, start: Cursor, snapshots: SnapshotPolicy, opts: ExtractorWorkerOptions = {}) {
-    this.worker = startWorker(import.meta.url, { start, snapshots, exitAt: opts.exitAt ?? 0, maxRoomDocs: opts.maxRoomDocs, evictIdleMs: opts.evictIdleMs })
+    const data: WorkerData = { start, snapshots, exitAt: opts.exitAt ?? 0, exitAfterWrite: opts.exitAfterWrite ?? 0, maxRoomDocs: opts.maxRoomDocs, evictIdleMs: opts.evictIdleMs, sinkFile: opts.sinkFile }
+    this.worker = startWorker(import.meta.url, data)
     this.worker.unref()
     // The thread's loads are answered here; a failure goes back to it as an error, never left unanswered.
     const answer = (id: number, work: Promise<ToWorker>) =>
@@ -113,7 +132,7 @@ export class ExtractorWorker {
           this.waiting.delete(m.id)
           return
         case 'error':
-          this.waiting.get(m.id)?.reject(new Error(m.message))
+          this.waiting.get(m.id)?.reject(threadError(m.message, m.code))
           this.waiting.delete(m.id)
           return
         case 'loadRoom':
@@ -140,7 +159,8 @@ export class ExtractorWorker {
     this.waiting.clear()
   }
 
-  extract(entries: LogEntry[], firstSeq: number): Promise<RowBatch> {
+  /** A RowBatch to write, or with `sinkFile` the batch as written. */
+  extract(entries: LogEntry[], firstSeq: number): Promise<RowBatch | WrittenBatch> {
     if (this.dead) return Promise.reject(this.dead)
     const id = this.next++
     return new Promise((resolve, reject) => {
@@ -157,9 +177,22 @@ export class ExtractorWorker {
   }
 }
 
+interface WorkerData {
+  start: Cursor
+  snapshots: SnapshotPolicy
+  exitAt: number
+  exitAfterWrite: number
+  maxRoomDocs: number | undefined
+  evictIdleMs: number | undefined
+  sinkFile: string | undefined
+}
+
 /** The worker's side. */
 function serve(port: MessagePort): void {
-  const { start, snapshots, exitAt, maxRoomDocs, evictIdleMs } = workerData as { start: Cursor; snapshots: SnapshotPolicy; exitAt: number; maxRoomDocs?: number; evictIdleMs?: number }
+  const { start, snapshots, exitAt, exitAfterWrite, maxRoomDocs, evictIdleMs, sinkFile } = workerData as WorkerData
+  // Closed with the thread: SQLite rolls back a transaction a terminated thread left open.
+  const sink = sinkFile === undefined ? null : new RowSink(openDatabase(sinkFile))
+  let writes = 0
   let nextId = 0
   let extractions = 0
   const pending = new Map<number, { resolve: (m: ToWorker) => void; reject: (e: Error) => void }>()
@@ -173,7 +206,7 @@ function serve(port: MessagePort): void {
       const r = await ask<Extract<ToWorker, { type: 'room' }>>({ type: 'loadRoom', id: nextId++, room, upTo })
       return { state: r.state, cursor: r.cursor, tail: r.tail, tailBytes: r.tailBytes, snapshotBytes: r.snapshotBytes }
     },
-    loadStates: async (room) => (await ask<Extract<ToWorker, { type: 'states' }>>({ type: 'loadStates', id: nextId++, room })).states,
+    loadStates: async (room) => (sink ? sink.loadStates(room) : (await ask<Extract<ToWorker, { type: 'states' }>>({ type: 'loadStates', id: nextId++, room })).states),
   }
   const extractor = new ChangeExtractor(source, start, snapshots, maxRoomDocs, true, evictIdleMs)
   // Extractions run one at a time, in the order they were asked for.
@@ -190,9 +223,16 @@ function serve(port: MessagePort): void {
       if (++extractions === exitAt) process.exit(1)
       try {
         const batch = await extractor.extract(unpack(m.entries), m.firstSeq)
-        port.postMessage({ type: 'batch', id: m.id, batch, roomDocs: extractor.roomDocs } satisfies FromWorker)
+        let out: RowBatch | WrittenBatch = batch
+        if (sink) {
+          sink.write(batch)
+          if (++writes === exitAfterWrite) process.exit(1)
+          out = { written: true, firstSeq: batch.firstSeq, entries: batch.events.length, cursor: batch.cursor, snapshots: batch.snapshots }
+        }
+        port.postMessage({ type: 'batch', id: m.id, batch: out, roomDocs: extractor.roomDocs } satisfies FromWorker)
       } catch (e) {
-        port.postMessage({ type: 'error', id: m.id, message: (e as Error).message } satisfies FromWorker)
+        const code = (e as { code?: unknown }).code
+        port.postMessage({ type: 'error', id: m.id, message: (e as Error).message, ...(typeof code === 'string' ? { code } : {}) } satisfies FromWorker)
       }
     })
   })

@@ -18,7 +18,7 @@ import { type Logger, silentLogger } from '../logger.js'
 import { ChangeExtractor, type RoomSource } from './change-extractor.js'
 import { ExtractorWorker, WorkerExitError } from './extractor-worker.js'
 import { loadRoom } from './load-room.js'
-import type { RowBatch } from './row-batch.js'
+import { type RowBatch, type WrittenBatch, batchEntries } from './row-batch.js'
 import { RowSink } from './row-sink.js'
 import { DEFAULT_SNAPSHOT_POLICY, type SnapshotPolicy } from './snapshot-policy.js'
 import type { SqlDatabase } from './sql.js'
@@ -43,6 +43,12 @@ export interface ProjectorOptions {
   coalesceMs?: number
   /** Run the Yjs half in a worker thread (pipelined with the SQL half). */
   worker?: boolean
+  /**
+   * With `worker`: the file `db` is open on. The worker thread then writes
+   * each batch itself through its own connection, so no projection SQL runs on
+   * this thread (the crash points inside the transaction are not offered).
+   */
+  sinkFile?: string
   /** Test hook: called at each crash point; throwing there simulates a crash. */
   crashHook?: (point: CrashPoint) => void
   /** Room docs kept in memory (idle rooms beyond it are dropped and reloaded when written again). */
@@ -57,6 +63,8 @@ export interface ProjectorOptions {
   stopGraceMs?: number
   /** Test hook: each worker thread exits (as if it crashed) when it starts its n-th extraction. */
   workerExitAt?: number
+  /** Test hook (with `sinkFile`): ... when it has committed its n-th batch, before it answers. */
+  workerExitAfterWrite?: number
 }
 
 /** The projector gave up: it stays stopped until restarted (a new Projector). */
@@ -69,7 +77,7 @@ const MAX_WORKER_DEATHS = 3
 const RETRY_MIN_MS = 1000
 
 interface Extractor {
-  extract(entries: LogEntry[], firstSeq: number): Promise<RowBatch>
+  extract(entries: LogEntry[], firstSeq: number): Promise<RowBatch | WrittenBatch>
   readonly roomDocs: number
   close(): Promise<void>
 }
@@ -94,6 +102,8 @@ export class Projector {
   private coalesceTimer: NodeJS.Timeout | null = null
   private readonly coalesceMs: number
   private readonly workerExitAt: number
+  private readonly workerExitAfterWrite: number
+  private readonly sinkFile: string | undefined
   private readonly maxRoomDocs: number | undefined
   private readonly evictIdleMs: number | undefined
   private readonly stopGraceMs: number
@@ -118,6 +128,8 @@ export class Projector {
     this.coalesceMs = opts.coalesceMs ?? 5
     this.useWorker = opts.worker ?? false
     this.workerExitAt = opts.workerExitAt ?? 0
+    this.workerExitAfterWrite = opts.workerExitAfterWrite ?? 0
+    this.sinkFile = this.useWorker ? opts.sinkFile : undefined
     this.maxRoomDocs = opts.maxRoomDocs
     this.evictIdleMs = opts.evictIdleMs
     this.stopGraceMs = opts.stopGraceMs ?? 10_000
@@ -146,6 +158,8 @@ export class Projector {
       if (this.useWorker) {
         this.extractor = new ExtractorWorker(this.source(), this.cursor, this.snapshots, {
           exitAt: this.workerExitAt,
+          exitAfterWrite: this.workerExitAfterWrite,
+          ...(this.sinkFile !== undefined ? { sinkFile: this.sinkFile } : {}),
           ...(this.maxRoomDocs !== undefined ? { maxRoomDocs: this.maxRoomDocs } : {}),
           ...(this.evictIdleMs !== undefined ? { evictIdleMs: this.evictIdleMs } : {}),
         })
@@ -162,6 +176,17 @@ export class Projector {
     const x = this.extractor
     this.extractor = null
     await x?.close()
+    if (x && this.sinkFile !== undefined) {
+      // A thread that died after its commit but before its answer left the
+      // file ahead of what this side heard: resume at what is committed.
+      const c = this.sink.position()
+      if (c.seq === this.seq) return
+      this.cursor = c.cursor
+      this.seq = c.seq
+      // It did commit: its death is not one "in a row without committing".
+      this.deaths = 0
+      for (const l of this.listeners) l(this.seq, this.cursor)
+    }
   }
 
   /** What is wrong, for /healthz: stopped for good, or failing and retrying; null when well. */
@@ -216,9 +241,9 @@ export class Projector {
     return entries.length
   }
 
-  private async commit(batch: RowBatch): Promise<void> {
-    this.sink.write(batch, this.crash)
-    this.seq = batch.firstSeq + batch.events.length - 1
+  private async commit(batch: RowBatch | WrittenBatch): Promise<void> {
+    if (!('written' in batch)) this.sink.write(batch, this.crash)
+    this.seq = batch.firstSeq + batchEntries(batch) - 1
     this.cursor = batch.cursor
     this.deaths = 0
     this.crash('after-commit')
@@ -264,7 +289,7 @@ export class Projector {
   private async pipelined(progress: { total: number }, onProgress?: (seq: number) => void): Promise<void> {
     let readCursor = this.cursor
     let readSeq = this.seq
-    let inFlight: Promise<RowBatch> | null = null
+    let inFlight: Promise<RowBatch | WrittenBatch> | null = null
     for (;;) {
       this.crash('before-batch')
       const entries = await this.read(readCursor)
@@ -275,7 +300,7 @@ export class Projector {
         const batch = await inFlight
         this.crash('after-extract')
         await this.commit(batch)
-        progress.total += batch.events.length
+        progress.total += batchEntries(batch)
         onProgress?.(this.seq)
       }
       if (!next) return

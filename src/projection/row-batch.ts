@@ -39,3 +39,22 @@ export interface RowBatch {
   /** Data blocks, geometry chunks, collections, scene settings (content-rows.ts). */
   content: ContentBatch
 }
+
+/**
+ * A batch the extractor's thread committed itself, through its own connection
+ * to the projection file (rows and cursor in one transaction, `[P2]`): only
+ * what the projector still does on its side crosses back.
+ */
+export interface WrittenBatch {
+  written: true
+  firstSeq: number
+  /** Log entries the batch covered. */
+  entries: number
+  cursor: Cursor
+  snapshots: SnapshotOut[]
+}
+
+/** Entries a batch covers, written or not. */
+export function batchEntries(b: RowBatch | WrittenBatch): number {
+  return 'written' in b ? b.entries : b.events.length
+}
