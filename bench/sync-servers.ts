@@ -173,7 +173,7 @@ export async function startServer(kind: ServerKind, dataDir: string, o: StartOpt
       return launch(
         kind,
         'y-websocket',
-        'scenesync serve from dist (SQLite log, its WAL fdatasynced off the event loop before any ack, projector in-process with its Yjs half in a worker thread)',
+        'scenesync serve from dist (SQLite log, its WAL fdatasynced off the event loop before any ack, projector in-process in a worker thread that also writes the projection)',
         args,
         { SCENESYNC_LOG_LEVEL: 'info' },
         port,
