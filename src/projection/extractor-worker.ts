@@ -16,7 +16,7 @@ import type { ObjectState } from '../crdt/index.js'
 import type { Cursor, LogEntry } from '../log/event-log.js'
 import { ChangeExtractor, type LoadedState, type RoomSource } from './change-extractor.js'
 import type { SnapshotPolicy } from './snapshot-policy.js'
-import type { RowBatch, WrittenBatch } from './row-batch.js'
+import { type RowBatch, type WrittenBatch, batchEntries } from './row-batch.js'
 import { RowSink } from './row-sink.js'
 import { openDatabase } from './sql.js'
 
@@ -227,7 +227,7 @@ function serve(port: MessagePort): void {
         if (sink) {
           sink.write(batch)
           if (++writes === exitAfterWrite) process.exit(1)
-          out = { written: true, firstSeq: batch.firstSeq, entries: batch.events.length, cursor: batch.cursor, snapshots: batch.snapshots }
+          out = { written: true, firstSeq: batch.firstSeq, entries: batchEntries(batch), cursor: batch.cursor, snapshots: batch.snapshots }
         }
         port.postMessage({ type: 'batch', id: m.id, batch: out, roomDocs: extractor.roomDocs } satisfies FromWorker)
       } catch (e) {

@@ -176,17 +176,21 @@ export class Projector {
     const x = this.extractor
     this.extractor = null
     await x?.close()
-    if (x && this.sinkFile !== undefined) {
-      // A thread that died after its commit but before its answer left the
-      // file ahead of what this side heard: resume at what is committed.
-      const c = this.sink.position()
-      if (c.seq === this.seq) return
-      this.cursor = c.cursor
-      this.seq = c.seq
-      // It did commit: its death is not one "in a row without committing".
-      this.deaths = 0
-      for (const l of this.listeners) l(this.seq, this.cursor)
-    }
+    if (x && this.sinkFile !== undefined) this.catchUpWithFile()
+  }
+
+  /**
+   * A thread that died after its commit but before its answer left the file
+   * ahead of what this side heard: resume at what is committed.
+   */
+  private catchUpWithFile(): void {
+    const c = this.sink.position()
+    if (c.seq === this.seq) return
+    this.cursor = c.cursor
+    this.seq = c.seq
+    // It did commit: its death is not one "in a row without committing".
+    this.deaths = 0
+    for (const l of this.listeners) l(this.seq, this.cursor)
   }
 
   /** What is wrong, for /healthz: stopped for good, or failing and retrying; null when well. */
